@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Shard store: the writer side of one shard. Records are gathered into a
+ * batch; a batch becomes one zstd frame (with content checksum) appended to
+ * the shard's open segment; segments rotate at --segment-size and are sealed
+ * with an index. docs/FORMAT.md holds the bytes.
+ *
+ * One handle per shard, used by exactly one writer lcore. Nothing here is
+ * called per message: the writer hands over whole chunks of records.
+ */
+#ifndef SL_STORE_H
+#define SL_STORE_H
+
+#include <stdint.h>
+
+#include "sl_counters.h"
+#include "sl_record.h"
+
+struct sl_store;
+
+/** fsync policy (--fsync). */
+enum sl_fsync_mode {
+	SL_FSYNC_NONE,      /**< never: the kernel writes back when it likes */
+	SL_FSYNC_SEAL,      /**< when a segment is sealed */
+	SL_FSYNC_INTERVAL,  /**< every fsync_interval_ms (and at seal) */
+};
+
+#define SL_STORE_COUNTERS(X) \
+	X(records,          "records stored") \
+	X(bytes_in,         "record bytes stored (uncompressed, headers included)") \
+	X(frames,           "zstd frames (batches) written") \
+	X(bytes_out,        "bytes written to segments") \
+	X(segments_opened,  "segments created") \
+	X(segments_sealed,  "segments sealed") \
+	X(fsyncs,           "fsync calls") \
+	X(recovered_segments, "unsealed segments repaired at start-up") \
+	X(recovered_bytes_cut, "torn tail bytes cut at start-up") \
+	X(drop_write_error, "records lost to write errors other than a full disk") \
+	X(drop_disk_full,   "records lost because the disk was full") \
+	X(drop_compress_error, "records lost to compression errors")
+
+enum sl_store_counter {
+	SL_STORE_COUNTERS(SL_CTR_ENUM)
+	SL_STORE_NB_CTR
+};
+
+/** Creation parameters. */
+struct sl_store_params {
+	const char *root;          /**< --out directory */
+	const char *tenant;        /**< "default" until tenants exist */
+	const char *stream;        /**< "default" until streams exist */
+	uint16_t shard;            /**< shard number: directory shard-NN */
+	int zstd_level;            /**< --zstd-level */
+	uint32_t batch_size;       /**< --batch-size: raw bytes per frame (target) */
+	uint64_t segment_size;     /**< --segment-size: rotate after this many bytes */
+	enum sl_fsync_mode fsync;  /**< --fsync */
+	uint32_t fsync_interval_ms;/**< for SL_FSYNC_INTERVAL */
+	int socket_id;             /**< memory placement */
+};
+
+/**
+ * Open a shard store: create its directory, repair an unsealed segment left
+ * by a crash (cut the torn tail, seal it), continue the shard's sequence
+ * numbers after the last stored record.
+ * @return handle, or NULL with rte_errno set (EINVAL, ENOMEM, EACCES, ...).
+ */
+struct sl_store *sl_store_create(const struct sl_store_params *p);
+
+/** Flush, seal the open segment, close and free. NULL is a no-op. */
+void sl_store_free(struct sl_store *s);
+
+/**
+ * Append whole records (contiguous, struct sl_rec + bytes each). When the
+ * open batch would pass batch_size it is compressed and written first.
+ * @param recs    first record
+ * @param len     bytes of all records
+ * @param nrec    number of records
+ * @param min_ns  smallest rx_ns among them
+ * @param max_ns  largest rx_ns among them
+ * @return 0, or -errno when records were lost (counted under their reason).
+ */
+int sl_store_append(struct sl_store *s, const void *recs, uint32_t len,
+		    uint32_t nrec, uint64_t min_ns, uint64_t max_ns);
+
+/**
+ * Compress and write the open batch if it holds any record (the --flush-ms
+ * path and shutdown). @return 0 or -errno.
+ */
+int sl_store_flush(struct sl_store *s);
+
+/**
+ * Periodic duties: fsync interval. @p now_ms is a monotonic clock in ms.
+ * @return 0 or -errno.
+ */
+int sl_store_tick(struct sl_store *s, uint64_t now_ms);
+
+/** Bytes in the open batch not yet written. */
+uint32_t sl_store_pending(const struct sl_store *s);
+
+/** The counters of this shard (SL_STORE_NB_CTR values). */
+struct sl_ctr_set sl_store_counters(const struct sl_store *s);
+
+#endif /* SL_STORE_H */

@@ -56,9 +56,7 @@ struct sl_rec {
 	uint8_t severity;      /**< 0-7, SL_SEV_NONE if not parsed */
 	uint8_t facility;      /**< 0-23, SL_FAC_NONE if not parsed */
 	uint8_t transport;     /**< SL_TRANSPORT_* */
-	uint8_t vlan_pad;      /**< reserved, 0 */
-	uint16_t vlan;         /**< outermost VLAN id (0 = none) */
-	uint16_t reserved;     /**< 0 */
+	uint8_t reserved;      /**< 0 (VLAN tags are flagged, not stored) */
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct sl_rec) == 64, "record header is 64 bytes");

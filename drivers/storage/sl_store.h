@@ -40,8 +40,10 @@ enum sl_fsync_mode {
 	X(drop_disk_full,   "records lost because the disk was full") \
 	X(drop_compress_error, "records lost to compression errors")
 
+/** Counter index: SL_STORE_<name>. */
+#define SL_STORE_CTR_ENUM(name, help) SL_STORE_ ## name,
 enum sl_store_counter {
-	SL_STORE_COUNTERS(SL_CTR_ENUM)
+	SL_STORE_COUNTERS(SL_STORE_CTR_ENUM)
 	SL_STORE_NB_CTR
 };
 

@@ -7,9 +7,13 @@
  *       X(rx_pkts,      "packets seen by decode") \
  *       X(drop_bad_eth, "frame shorter than an Ethernet header")
  *
- *   enum sl_decode_counter { SL_DECODE_COUNTERS(SL_CTR_ENUM) SL_DECODE_NB_CTR };
+ *   #define SL_DECODE_CTR_ENUM(name, help) SL_DECODE_ ## name,
+ *   enum sl_decode_counter { SL_DECODE_COUNTERS(SL_DECODE_CTR_ENUM) SL_DECODE_NB_CTR };
  *   static const struct sl_ctr_desc sl_decode_ctr_desc[] =
  *       { SL_DECODE_COUNTERS(SL_CTR_DESC) };
+ *
+ * Enum names carry the module (SL_DECODE_rx_pkts, SL_STORE_records) so
+ * that modules may reuse counter names.
  *
  * The same table names the counters in periodic stats, at exit, and later in
  * telemetry and metrics. Names of drops start with "drop_" so that every
@@ -21,7 +25,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SL_CTR_ENUM(name, help) SL_CTR_ ## name,
 #define SL_CTR_DESC(name, help) { #name, help },
 
 /** Name and help text of one counter. */

@@ -2,8 +2,9 @@
 /**
  * @file
  * Decode stage: Ethernet (802.1Q, QinQ), IPv4 (header checksum), IPv6
- * (extension headers), IPv4/IPv6 fragment reassembly (rte_ip_frag), UDP
- * (checksum; zero allowed on IPv4). Answers ARP, IPv6 neighbour solicitation
+ * (extension headers), IPv4/IPv6 fragment reassembly (our own per-lcore
+ * table, see reassembly.c for why not rte_ip_frag), UDP (checksum; zero
+ * allowed on IPv4). Answers ARP, IPv6 neighbour solicitation
  * and ICMP/ICMPv6 echo for the --listen addresses by turning the request
  * mbuf into the reply and handing it back for the worker's TX queue.
  *
@@ -49,10 +50,15 @@ struct sl_decode;
 	X(drop_frag_bad,     "fragment rejected as malformed or overlapping") \
 	X(drop_frag_table_full, "fragment dropped: reassembly table full (memory cap)") \
 	X(drop_frag_timeout, "fragments freed unassembled after the timeout") \
+	X(drop_frag_dup,     "exact duplicate fragment dropped (datagram kept)") \
+	X(drop_bad_arp,      "ARP packet truncated or malformed") \
+	X(drop_bad_icmp,     "ICMP/ICMPv6 to us truncated, malformed or with a bad checksum") \
 	X(drop_tx_full,      "replies not sent: TX queue full")
 
+/** Counter index: SL_DECODE_<name>. */
+#define SL_DECODE_CTR_ENUM(name, help) SL_DECODE_ ## name,
 enum sl_decode_counter {
-	SL_DECODE_COUNTERS(SL_CTR_ENUM)
+	SL_DECODE_COUNTERS(SL_DECODE_CTR_ENUM)
 	SL_DECODE_NB_CTR
 };
 
@@ -62,9 +68,9 @@ struct sl_decode_params {
 	unsigned int n_listen;          /**< 0: ingest UDP to any address, answer nothing */
 	const uint8_t *udp_ports;       /**< 8192-byte bitmap of --udp ports */
 	struct rte_ether_addr mac;      /**< our MAC, source of replies */
-	uint32_t frag_max_flows;        /**< datagrams in reassembly at once (memory cap) */
-	uint32_t frag_max_per_flow;     /**< fragments per datagram (<= RTE_LIBRTE_IP_FRAG_MAX_FRAG) */
-	uint32_t frag_timeout_ms;       /**< unassembled fragments are freed after this */
+	uint32_t frag_max_flows;        /**< datagrams in reassembly at once (memory cap); 0: 1024 */
+	uint32_t frag_max_per_flow;     /**< fragments per datagram (<= 8192); 0: 64 */
+	uint32_t frag_timeout_ms;       /**< unassembled fragments are freed after this; 0: 2000 */
 	bool rx_cksum_offload;          /**< trust RTE_MBUF_F_RX_*_CKSUM_GOOD/BAD from the NIC */
 	int socket_id;                  /**< NUMA socket for tables */
 };

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The running node: everything main() builds, passed by context.
+ */
+#ifndef SL_APP_H
+#define SL_APP_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "options.h"
+#include "roles.h"
+#include "sl_pipeline.h"
+#include "sl_port.h"
+
+struct sl_app {
+	struct sl_options opt;
+	struct sl_roles roles;
+	struct sl_port port;
+	bool port_up;
+	struct sl_run run;
+	struct rte_mempool *chunk_pool;
+	uint32_t chunk_cap;
+	unsigned int n_shards;
+	struct rte_ring **rings;         /**< [worker * n_shards + shard] */
+	struct sl_worker *workers;       /**< roles.n_workers */
+	struct sl_writer *writers;       /**< roles.n_writers */
+	struct sl_store **stores;        /**< n_shards */
+	struct sl_lcore lcores[RTE_MAX_LCORE];
+	uint64_t start_tsc;
+	uint64_t next_stats_tsc;
+	volatile sig_atomic_t *signalled;
+	const char *stop_reason;
+};
+
+/** Print every counter set, then the port's, then the summary line. */
+void sl_stats_print(FILE *f, const struct sl_app *app, bool final);
+
+#endif /* SL_APP_H */

@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice: EAL init, options, lcore roles, signals. The only place that may
+ * exit. Builds the node from its parts, runs the loops, and on SIGINT,
+ * SIGTERM or --idle-exit drains everything to disk and prints the final
+ * counters.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "app.h"
+
+RTE_LOG_REGISTER_DEFAULT(sl_main_logtype, INFO);
+#define MAIN_LOG(level, ...) SL_LOG(sl_main_logtype, level, "sluice", __VA_ARGS__)
+
+/* Chunks are at least this big; a record of --max-msg bytes must fit. */
+#define CHUNK_MIN_CAP (64u << 10)
+/* Chunks a shard keeps when its ring is full (sl_shard.c) and a writer's
+ * dequeue burst, for pool sizing. */
+#define CHUNK_SLACK 24
+/* Fragments per datagram in reassembly: 64 KiB over a 1500 MTU is 45. */
+#define FRAG_PER_FLOW 48
+/* Mbufs reassembly may hold per worker, on average, per datagram. */
+#define FRAG_MBUFS_PER_FLOW 8
+
+static volatile sig_atomic_t signalled;
+
+static void
+on_signal(int sig)
+{
+	signalled = sig;
+}
+
+static uint32_t
+pow2_at_least(uint32_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/* Control plane: runs on the main lcore about every millisecond. */
+static void
+control(void *arg)
+{
+	struct sl_app *app = arg;
+	uint64_t now = rte_rdtsc();
+	unsigned int i;
+
+	if (app->run.stop_rx)
+		return;
+	if (signalled) {
+		app->stop_reason = signalled == SIGINT ? "SIGINT" : "SIGTERM";
+		app->run.stop_rx = 1;
+		return;
+	}
+	if (app->opt.idle_exit_ms) {
+		uint64_t last = app->start_tsc;
+
+		for (i = 0; i < app->roles.n_workers; i++)
+			if (app->workers[i].last_rx_tsc > last)
+				last = app->workers[i].last_rx_tsc;
+		if (now - last > app->opt.idle_exit_ms * (app->run.tsc_hz / 1000)) {
+			app->stop_reason = "idle";
+			app->run.stop_rx = 1;
+			return;
+		}
+	}
+	if (app->opt.stats_interval && now >= app->next_stats_tsc) {
+		app->next_stats_tsc = now + app->opt.stats_interval * app->run.tsc_hz;
+		sl_stats_print(stdout, app, false);
+	}
+}
+
+static int
+make_dir(const char *path, char *err, size_t len)
+{
+	struct stat st;
+
+	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, len, "--out: cannot create '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "--out: '%s' is not a directory", path);
+		return -ENOTDIR;
+	}
+	if (access(path, W_OK) != 0) {
+		snprintf(err, len, "--out: '%s' is not writable: %s", path, strerror(errno));
+		return -EACCES;
+	}
+	return 0;
+}
+
+static void
+print_plan(FILE *f, const struct sl_app *app)
+{
+	const struct sl_options *o = &app->opt;
+	unsigned int i;
+	char ip[SL_IP_STRLEN];
+
+	fprintf(f, "plan: port %u (%s) %u queue(s), rss %s, rx checksum offload %s\n",
+		app->port.port_id, app->port.driver, app->port.nb_queues,
+		app->port.rss ? "on" : "off", app->port.rx_cksum ? "on" : "off");
+	for (i = 0; i < app->roles.n_workers; i++)
+		fprintf(f, "plan: worker %u on lcore %u, RX/TX queue %u\n", i,
+			app->roles.workers[i], i);
+	for (i = 0; i < app->roles.n_writers; i++) {
+		unsigned int s;
+
+		fprintf(f, "plan: writer %u on lcore %u, shards", i, app->roles.writers[i]);
+		for (s = i; s < app->n_shards; s += app->roles.n_writers)
+			fprintf(f, " %u", s);
+		fputc('\n', f);
+	}
+	fprintf(f, "plan: control plane on lcore %u\n", rte_get_main_lcore());
+	for (i = 0; i < o->n_listen; i++)
+		fprintf(f, "plan: listen %s/%u\n",
+			sl_ip_format(&o->listen[i].ip, ip, sizeof(ip)), o->listen[i].len);
+	if (o->n_listen == 0)
+		fprintf(f, "plan: no --listen: UDP to any address is ingested, nothing is answered\n");
+	fprintf(f, "plan: out %s, %u shard(s), zstd level %d, batch %" PRIu64
+		" B, flush %" PRIu64 " ms, segment %" PRIu64 " B, max-msg %" PRIu64 " B\n",
+		o->out, app->n_shards, o->zstd_level, o->batch_size, o->flush_ms,
+		o->segment_size, o->max_msg);
+	if (o->tcp_given)
+		fprintf(f, "plan: note: --tcp given, but the TCP receiver is not in this build; TCP is counted and ignored\n");
+}
+
+/* Build rings, pools, stages and lcore assignments. */
+static int
+build(struct sl_app *app, char *err, size_t len)
+{
+	const struct sl_options *o = &app->opt;
+	unsigned int nw = app->roles.n_workers, nwr = app->roles.n_writers;
+	unsigned int w, s, i;
+	int socket = rte_eth_dev_socket_id(o->port);
+	char name[RTE_RING_NAMESIZE];
+	unsigned int n_chunks;
+
+	if (socket < 0)
+		socket = SOCKET_ID_ANY;
+	app->n_shards = o->shards ? o->shards : nwr;
+	app->chunk_cap = pow2_at_least((uint32_t)(sizeof(struct sl_rec) + o->max_msg));
+	if (app->chunk_cap < CHUNK_MIN_CAP)
+		app->chunk_cap = CHUNK_MIN_CAP;
+	n_chunks = nw * app->n_shards * ((unsigned int)o->ring_size + CHUNK_SLACK) +
+		   nwr * 32;
+	app->chunk_pool = sl_shard_pool_create("sl_chunks", n_chunks, app->chunk_cap, socket);
+	if (app->chunk_pool == NULL) {
+		snprintf(err, len, "cannot allocate %u chunks of %u KiB (%" PRIu64
+			 " MiB): %s; give the EAL more memory (-m, hugepages) or lower --ring-size/--shards/--max-msg",
+			 n_chunks, app->chunk_cap >> 10,
+			 ((uint64_t)n_chunks * app->chunk_cap) >> 20,
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+
+	app->rings = calloc((size_t)nw * app->n_shards, sizeof(*app->rings));
+	app->workers = rte_zmalloc("sl_workers", nw * sizeof(*app->workers), RTE_CACHE_LINE_SIZE);
+	app->writers = rte_zmalloc("sl_writers", nwr * sizeof(*app->writers), RTE_CACHE_LINE_SIZE);
+	app->stores = calloc(app->n_shards, sizeof(*app->stores));
+	if (!app->rings || !app->workers || !app->writers || !app->stores) {
+		snprintf(err, len, "out of memory for the pipeline tables");
+		return -ENOMEM;
+	}
+	for (w = 0; w < nw; w++) {
+		for (s = 0; s < app->n_shards; s++) {
+			snprintf(name, sizeof(name), "sl_r%u_%u", w, s);
+			app->rings[w * app->n_shards + s] = rte_ring_create(name,
+				(unsigned int)o->ring_size, socket,
+				RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+			if (app->rings[w * app->n_shards + s] == NULL) {
+				snprintf(err, len, "cannot create ring %s: %s", name,
+					 rte_strerror(rte_errno));
+				return -ENOMEM;
+			}
+		}
+	}
+
+	/* Stores first: recovery of a crashed run happens before RX. */
+	for (s = 0; s < app->n_shards; s++) {
+		struct sl_store_params sp = {
+			.root = o->out,
+			.tenant = "default",
+			.stream = "default",
+			.shard = (uint16_t)s,
+			.zstd_level = o->zstd_level,
+			.batch_size = (uint32_t)o->batch_size,
+			.segment_size = o->segment_size,
+			.fsync = o->fsync,
+			.fsync_interval_ms = (uint32_t)o->fsync_interval_ms,
+			.socket_id = socket,
+		};
+
+		app->stores[s] = sl_store_create(&sp);
+		if (app->stores[s] == NULL) {
+			snprintf(err, len, "cannot open the store of shard %u under %s: %s",
+				 s, o->out, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+
+	for (w = 0; w < nw; w++) {
+		struct sl_worker *wk = &app->workers[w];
+		struct sl_decode_params dp = {
+			.listen = o->listen,
+			.n_listen = o->n_listen,
+			.udp_ports = o->udp_ports,
+			.mac = app->port.mac,
+			.frag_max_flows = (uint32_t)o->frag_flows,
+			.frag_max_per_flow = FRAG_PER_FLOW,
+			.frag_timeout_ms = (uint32_t)o->frag_timeout_ms,
+			.rx_cksum_offload = app->port.rx_cksum,
+			.socket_id = socket,
+		};
+		struct sl_shard_params shp = {
+			.worker = (uint16_t)w,
+			.n_shards = (uint16_t)app->n_shards,
+			.rings = &app->rings[w * app->n_shards],
+			.pool = app->chunk_pool,
+			.max_msg = (uint32_t)o->max_msg,
+			.age_tsc = app->run.tsc_hz / 1000 * o->flush_ms / 2,
+			.socket_id = socket,
+		};
+
+		wk->index = (uint16_t)w;
+		wk->port_id = o->port;
+		wk->queue = (uint16_t)w;
+		wk->last_rx_tsc = app->start_tsc;
+		wk->decode = sl_decode_create(&dp);
+		if (wk->decode == NULL) {
+			snprintf(err, len, "worker %u: cannot create the decode stage: %s",
+				 w, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		wk->shard = sl_shard_tx_create(&shp);
+		if (wk->shard == NULL) {
+			snprintf(err, len, "worker %u: cannot create the shard stage: %s",
+				 w, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+
+	for (i = 0; i < nwr; i++) {
+		struct sl_writer *wr = &app->writers[i];
+		unsigned int k = 0;
+
+		wr->index = (uint16_t)i;
+		for (s = i; s < app->n_shards; s += nwr)
+			wr->n_shards++;
+		wr->shards = calloc(wr->n_shards ? wr->n_shards : 1, sizeof(*wr->shards));
+		if (wr->shards == NULL) {
+			snprintf(err, len, "out of memory for writer %u", i);
+			return -ENOMEM;
+		}
+		for (s = i; s < app->n_shards; s += nwr) {
+			struct sl_writer_shard *ws = &wr->shards[k++];
+
+			ws->shard = (uint16_t)s;
+			ws->store = app->stores[s];
+			ws->rings = calloc(nw, sizeof(*ws->rings));
+			if (ws->rings == NULL) {
+				snprintf(err, len, "out of memory for writer %u", i);
+				return -ENOMEM;
+			}
+			for (w = 0; w < nw; w++)
+				ws->rings[w] = app->rings[w * app->n_shards + s];
+		}
+	}
+
+	/* Lcore assignment. */
+	for (w = 0; w < nw; w++) {
+		struct sl_lcore *lc = &app->lcores[app->roles.workers[w]];
+
+		if (lc->workers == NULL)
+			lc->workers = calloc(nw, sizeof(*lc->workers));
+		if (lc->workers == NULL)
+			return -ENOMEM;
+		lc->workers[lc->n_workers++] = &app->workers[w];
+	}
+	for (i = 0; i < nwr; i++) {
+		struct sl_lcore *lc = &app->lcores[app->roles.writers[i]];
+
+		if (lc->writers == NULL)
+			lc->writers = calloc(nwr, sizeof(*lc->writers));
+		if (lc->writers == NULL)
+			return -ENOMEM;
+		lc->writers[lc->n_writers++] = &app->writers[i];
+	}
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		app->lcores[i].run = &app->run;
+	app->lcores[rte_get_main_lcore()].control = control;
+	app->lcores[rte_get_main_lcore()].control_arg = app;
+	return 0;
+}
+
+static void
+teardown(struct sl_app *app)
+{
+	unsigned int i, s;
+
+	if (app->workers)
+		for (i = 0; i < app->roles.n_workers; i++) {
+			sl_shard_tx_free(app->workers[i].shard);
+			sl_decode_free(app->workers[i].decode);
+		}
+	if (app->stores)
+		for (s = 0; s < app->n_shards; s++)
+			sl_store_free(app->stores[s]);
+	if (app->writers)
+		for (i = 0; i < app->roles.n_writers; i++) {
+			for (s = 0; s < app->writers[i].n_shards; s++)
+				free(app->writers[i].shards[s].rings);
+			free(app->writers[i].shards);
+		}
+	if (app->rings)
+		for (i = 0; i < app->roles.n_workers * app->n_shards; i++)
+			rte_ring_free(app->rings[i]);
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		free(app->lcores[i].workers);
+		free(app->lcores[i].writers);
+	}
+	free(app->rings);
+	free(app->stores);
+	rte_free(app->workers);
+	rte_free(app->writers);
+	rte_mempool_free(app->chunk_pool);
+	if (app->port_up)
+		sl_port_close(&app->port);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sl_app app;
+	char err[512];
+	unsigned int l;
+	int ret;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "EAL init failed: %s (check the EAL options before --)\n",
+			 rte_strerror(rte_errno));
+	argc -= ret;
+	argv += ret;
+	argv[0] = (char *)(uintptr_t)"sluice";
+
+	ret = sl_options_parse(argc, argv, &app.opt, err, sizeof(err));
+	if (ret == 1) {
+		rte_eal_cleanup();
+		return 0;
+	}
+	if (ret != 0)
+		rte_exit(EXIT_FAILURE, "%s\n", err);
+	if (sl_roles_assign(&app.roles, app.opt.workers, app.opt.writers, err, sizeof(err)) != 0)
+		rte_exit(EXIT_FAILURE, "%s\n", err);
+	if (make_dir(app.opt.out, err, sizeof(err)) != 0)
+		rte_exit(EXIT_FAILURE, "%s\n", err);
+
+	app.run.tsc_hz = rte_get_tsc_hz();
+	app.run.n_workers = app.roles.n_workers;
+	app.run.batch_age_tsc = app.run.tsc_hz / 1000 * app.opt.flush_ms / 2;
+	app.run.poll_tsc = app.run.tsc_hz / 10000; /* 100 us */
+	app.start_tsc = rte_rdtsc();
+	app.signalled = &signalled;
+
+	{
+		struct sl_port_params pp = {
+			.port_id = app.opt.port,
+			.nb_queues = (uint16_t)app.roles.n_workers,
+			.nb_rxd = (uint16_t)app.opt.rxd,
+			.nb_txd = (uint16_t)app.opt.txd,
+			.extra_mbufs = (uint32_t)app.opt.frag_flows * FRAG_MBUFS_PER_FLOW,
+			.socket_id = -1,
+		};
+
+		ret = sl_port_setup(&pp, &app.port, err, sizeof(err));
+		if (ret != 0)
+			rte_exit(EXIT_FAILURE, "%s\n", err);
+		app.port_up = true;
+	}
+	ret = build(&app, err, sizeof(err));
+	if (ret != 0) {
+		teardown(&app);
+		rte_exit(EXIT_FAILURE, "%s\n", err);
+	}
+	print_plan(stdout, &app);
+	if (app.opt.check) {
+		printf("check: ok\n");
+		teardown(&app);
+		rte_eal_cleanup();
+		return 0;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	app.next_stats_tsc = app.start_tsc + app.opt.stats_interval * app.run.tsc_hz;
+	fflush(stdout);
+
+	RTE_LCORE_FOREACH_WORKER(l) {
+		struct sl_lcore *lc = &app.lcores[l];
+
+		if (lc->n_workers + lc->n_writers == 0)
+			continue;
+		ret = rte_eal_remote_launch(sl_lcore_loop, lc, l);
+		if (ret != 0) {
+			app.run.stop_rx = 1;
+			rte_exit(EXIT_FAILURE, "cannot launch lcore %u: %s\n", l, strerror(-ret));
+		}
+	}
+	sl_lcore_loop(&app.lcores[rte_get_main_lcore()]);
+	rte_eal_mp_wait_lcore();
+
+	printf("stopping: %s\n", app.stop_reason ? app.stop_reason : "done");
+	/* Stores seal in teardown; print after that so the counters are
+	 * final. */
+	if (app.workers)
+		for (l = 0; l < app.roles.n_workers; l++)
+			sl_shard_tx_flush(app.workers[l].shard);
+	for (l = 0; l < app.n_shards; l++) {
+		sl_store_flush(app.stores[l]);
+	}
+	sl_stats_print(stdout, &app, true);
+	teardown(&app);
+	rte_eal_cleanup();
+	return 0;
+}

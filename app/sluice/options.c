@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "sl_common.h"
+#include "sl_parse.h"
+#include "sl_record.h"
+
+/* Named defaults. */
+#define DEF_UDP_PORTS      "514"
+#define DEF_TCP_PORTS      "514,601"
+#define DEF_ZSTD_LEVEL     1
+#define DEF_BATCH_SIZE     (1u << 20)
+#define DEF_FLUSH_MS       500
+#define DEF_SEGMENT_SIZE   (256ull << 20)
+#define DEF_MAX_MSG        65535
+#define DEF_STATS_INTERVAL 10
+#define DEF_RING_SIZE      64
+#define DEF_FRAG_FLOWS     1024
+#define DEF_FRAG_TIMEOUT   2000
+
+/* Largest message: a UDP datagram's payload, or a TCP message later. */
+#define MAX_MAX_MSG (1u << 20)
+
+typedef int (*opt_fn)(struct sl_options *o, const char *v, char *err, size_t len);
+
+#define ERR(...) (snprintf(err, len, __VA_ARGS__), -EINVAL)
+
+static int
+size_in(const char *flag, const char *v, uint64_t min, uint64_t max,
+	uint64_t *out, char *err, size_t len)
+{
+	int rc = sl_parse_size(v, out);
+
+	if (rc == -EINVAL)
+		return ERR("%s: '%s' is not a size (a number with an optional K, M or G suffix)", flag, v);
+	if (rc != 0 || *out < min || *out > max)
+		return ERR("%s: '%s' is out of range [%llu, %llu]", flag, v,
+			   (unsigned long long)min, (unsigned long long)max);
+	return 0;
+}
+
+static int
+num_in(const char *flag, const char *v, uint64_t min, uint64_t max,
+       uint64_t *out, char *err, size_t len)
+{
+	int rc = sl_parse_u64(v, min, max, out);
+
+	if (rc == -EINVAL)
+		return ERR("%s: '%s' is not a number", flag, v);
+	if (rc != 0)
+		return ERR("%s: '%s' is out of range [%llu, %llu]", flag, v,
+			   (unsigned long long)min, (unsigned long long)max);
+	return 0;
+}
+
+static int
+opt_out(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (*v == '\0')
+		return ERR("--out: the directory name is empty");
+	o->out = v;
+	return 0;
+}
+
+static int
+opt_listen(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	char why[128];
+
+	if (o->n_listen == SL_MAX_LISTEN)
+		return ERR("--listen: at most %d addresses", SL_MAX_LISTEN);
+	if (sl_prefix_parse(&o->listen[o->n_listen], v, why, sizeof(why)) != 0)
+		return ERR("--listen: %s", why);
+	o->n_listen++;
+	return 0;
+}
+
+static int
+opt_udp(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (sl_parse_ports(v, o->udp_ports) < 0)
+		return ERR("--udp: '%s' is not a list of ports 1-65535 (e.g. 514,5140-5149)", v);
+	return 0;
+}
+
+static int
+opt_tcp(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (sl_parse_ports(v, o->tcp_ports) < 0)
+		return ERR("--tcp: '%s' is not a list of ports 1-65535 (e.g. 514,601)", v);
+	o->tcp_given = true;
+	return 0;
+}
+
+static int
+opt_workers(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	o->workers = v;
+	return 0;
+}
+
+static int
+opt_writers(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	o->writers = v;
+	return 0;
+}
+
+static int
+opt_shards(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	uint64_t n;
+	int rc = num_in("--shards", v, 1, SL_MAX_SHARDS, &n, err, len);
+
+	o->shards = (uint32_t)n;
+	return rc;
+}
+
+static int
+opt_zstd_level(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	char *end;
+	long l;
+
+	errno = 0;
+	l = strtol(v, &end, 10);
+	if (errno || end == v || *end != '\0')
+		return ERR("--zstd-level: '%s' is not a number", v);
+	if (l < -7 || l > 19)
+		return ERR("--zstd-level: %ld is out of range [-7, 19] (negative levels are faster)", l);
+	o->zstd_level = (int)l;
+	return 0;
+}
+
+static int
+opt_batch_size(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return size_in("--batch-size", v, 4096, 64ull << 20, &o->batch_size, err, len);
+}
+
+static int
+opt_flush_ms(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--flush-ms", v, 1, 3600000, &o->flush_ms, err, len);
+}
+
+static int
+opt_segment_size(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return size_in("--segment-size", v, 64 << 10, 1ull << 40, &o->segment_size, err, len);
+}
+
+static int
+opt_fsync(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (strcmp(v, "none") == 0) {
+		o->fsync = SL_FSYNC_NONE;
+	} else if (strcmp(v, "seal") == 0) {
+		o->fsync = SL_FSYNC_SEAL;
+	} else if (strncmp(v, "interval:", 9) == 0) {
+		o->fsync = SL_FSYNC_INTERVAL;
+		return num_in("--fsync interval", v + 9, 1, 3600000,
+			      &o->fsync_interval_ms, err, len);
+	} else {
+		return ERR("--fsync: '%s' is not none, seal or interval:MS", v);
+	}
+	return 0;
+}
+
+static int
+opt_max_msg(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return size_in("--max-msg", v, 1, MAX_MAX_MSG, &o->max_msg, err, len);
+}
+
+static int
+opt_stats_interval(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--stats-interval", v, 0, 86400, &o->stats_interval, err, len);
+}
+
+static int
+opt_idle_exit(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--idle-exit", v, 1, 86400000, &o->idle_exit_ms, err, len);
+}
+
+static int
+opt_check(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	o->check = true;
+	return 0;
+}
+
+static int
+opt_port(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	uint64_t p;
+	int rc = num_in("--port", v, 0, 65534, &p, err, len);
+
+	o->port = (uint16_t)p;
+	return rc;
+}
+
+static int
+opt_rxd(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--rx-desc", v, 64, 32768, &o->rxd, err, len);
+}
+
+static int
+opt_txd(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--tx-desc", v, 64, 32768, &o->txd, err, len);
+}
+
+static int
+opt_ring_size(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	int rc = num_in("--ring-size", v, 4, 65536, &o->ring_size, err, len);
+
+	if (rc == 0 && (o->ring_size & (o->ring_size - 1)))
+		return ERR("--ring-size: %s is not a power of two", v);
+	return rc;
+}
+
+static int
+opt_frag_flows(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--frag-flows", v, 1, 1u << 20, &o->frag_flows, err, len);
+}
+
+static int
+opt_frag_timeout(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--frag-timeout", v, 1, 60000, &o->frag_timeout_ms, err, len);
+}
+
+static int
+opt_later(const char *flag, const char *what, char *err, size_t len)
+{
+	return ERR("%s: %s is not in this build yet; remove the flag", flag, what);
+}
+
+static int
+opt_rules(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return opt_later("--rules", "classification", err, len);
+}
+
+static int
+opt_tenants(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return opt_later("--tenants", "multi-tenancy", err, len);
+}
+
+static int
+opt_retain(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return opt_later("--retain", "retention", err, len);
+}
+
+static int
+opt_metrics(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return opt_later("--metrics", "the metrics endpoint", err, len);
+}
+
+struct opt_def {
+	const char *name;
+	int has_arg;
+	opt_fn fn;
+	const char *arg;
+	const char *help;
+};
+
+static const struct opt_def opt_defs[] = {
+	{ "out", 1, opt_out, "DIR", "where segments go (required)" },
+	{ "listen", 1, opt_listen, "ADDR[/LEN]", "an address the node answers on (ARP/ND, ICMP); repeatable; without it UDP to any address is ingested" },
+	{ "udp", 1, opt_udp, "PORTS", "UDP ports to ingest (default " DEF_UDP_PORTS ")" },
+	{ "tcp", 1, opt_tcp, "PORTS", "TCP ports to ingest (default " DEF_TCP_PORTS "; the TCP receiver is not in this build)" },
+	{ "workers", 1, opt_workers, "LCORES", "worker lcores, e.g. 1-3 (default: see README)" },
+	{ "writers", 1, opt_writers, "LCORES", "writer lcores (default: see README)" },
+	{ "shards", 1, opt_shards, "N", "shard queues (default: number of writers)" },
+	{ "zstd-level", 1, opt_zstd_level, "N", "zstd level, -7..19 (default 1)" },
+	{ "batch-size", 1, opt_batch_size, "BYTES", "raw bytes per compressed frame (default 1M)" },
+	{ "flush-ms", 1, opt_flush_ms, "MS", "longest a message waits before it is written (default 500)" },
+	{ "segment-size", 1, opt_segment_size, "BYTES", "rotate segments at this size (default 256M)" },
+	{ "fsync", 1, opt_fsync, "MODE", "none | seal | interval:MS (default seal)" },
+	{ "max-msg", 1, opt_max_msg, "BYTES", "longest message kept; longer ones are truncated and flagged (default 65535)" },
+	{ "stats-interval", 1, opt_stats_interval, "S", "print counters every S seconds, 0 = only at exit (default 10)" },
+	{ "idle-exit", 1, opt_idle_exit, "MS", "exit cleanly after MS without packets" },
+	{ "check", 0, opt_check, NULL, "validate everything, print the plan, exit" },
+	{ "port", 1, opt_port, "ID", "ethdev port to ingest from (default 0)" },
+	{ "rx-desc", 1, opt_rxd, "N", "RX descriptors per queue (default 1024)" },
+	{ "tx-desc", 1, opt_txd, "N", "TX descriptors per queue (default 1024)" },
+	{ "ring-size", 1, opt_ring_size, "N", "chunks in flight per worker->shard ring (default 64)" },
+	{ "frag-flows", 1, opt_frag_flows, "N", "datagrams in reassembly at once per worker (default 1024)" },
+	{ "frag-timeout", 1, opt_frag_timeout, "MS", "drop unassembled fragments after MS (default 2000)" },
+	{ "rules", 1, opt_rules, "FILE", "classification rules (not in this build)" },
+	{ "tenants", 1, opt_tenants, "FILE", "tenant table (not in this build)" },
+	{ "retain", 1, opt_retain, "BYTES", "retention budget (not in this build)" },
+	{ "metrics", 1, opt_metrics, "ADDR:PORT", "metrics endpoint (not in this build)" },
+	{ "help", 0, NULL, NULL, "this text" },
+};
+
+void
+sl_options_usage(const char *prog)
+{
+	unsigned int i;
+
+	printf("usage: %s [EAL options] -- --out DIR [options]\n\noptions:\n", prog);
+	for (i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++) {
+		char left[48];
+
+		snprintf(left, sizeof(left), "--%s%s%s", opt_defs[i].name,
+			 opt_defs[i].arg ? " " : "",
+			 opt_defs[i].arg ? opt_defs[i].arg : "");
+		printf("  %-26s %s\n", left, opt_defs[i].help);
+	}
+	printf("\nSizes take K, M, G suffixes. Example:\n"
+	       "  %s -l 0,1 --no-pci --vdev net_af_packet0,iface=eth1 -- \\\n"
+	       "      --out /var/lib/sluice --listen 192.0.2.10/24 --udp 514\n", prog);
+}
+
+int
+sl_options_parse(int argc, char **argv, struct sl_options *o, char *err, size_t len)
+{
+	enum { N = sizeof(opt_defs) / sizeof(opt_defs[0]) };
+	struct option lopts[N + 1];
+	unsigned int i;
+	int c, idx;
+
+	memset(o, 0, sizeof(*o));
+	sl_parse_ports(DEF_UDP_PORTS, o->udp_ports);
+	sl_parse_ports(DEF_TCP_PORTS, o->tcp_ports);
+	o->zstd_level = DEF_ZSTD_LEVEL;
+	o->batch_size = DEF_BATCH_SIZE;
+	o->flush_ms = DEF_FLUSH_MS;
+	o->segment_size = DEF_SEGMENT_SIZE;
+	o->fsync = SL_FSYNC_SEAL;
+	o->max_msg = DEF_MAX_MSG;
+	o->stats_interval = DEF_STATS_INTERVAL;
+	o->rxd = 1024;
+	o->txd = 1024;
+	o->ring_size = DEF_RING_SIZE;
+	o->frag_flows = DEF_FRAG_FLOWS;
+	o->frag_timeout_ms = DEF_FRAG_TIMEOUT;
+
+	for (i = 0; i < N; i++) {
+		lopts[i].name = opt_defs[i].name;
+		lopts[i].has_arg = opt_defs[i].has_arg ? required_argument : no_argument;
+		lopts[i].flag = NULL;
+		lopts[i].val = 0;
+	}
+	memset(&lopts[N], 0, sizeof(lopts[N]));
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", lopts, &idx)) != -1) {
+		if (c == '?')
+			return ERR("%s: unknown option (see --help)", argv[optind - 1]);
+		if (c == ':')
+			return ERR("%s: needs a value", argv[optind - 1]);
+		if (opt_defs[idx].fn == NULL) {
+			sl_options_usage(argv[0]);
+			return 1;
+		}
+		if (opt_defs[idx].fn(o, optarg, err, len) != 0)
+			return -EINVAL;
+	}
+	if (optind < argc)
+		return ERR("'%s': unexpected argument (options start with --)", argv[optind]);
+	if (o->out == NULL)
+		return ERR("--out: required (the directory where segments go)");
+	if (o->batch_size < sizeof(struct sl_batch_hdr) + sizeof(struct sl_rec))
+		return ERR("--batch-size: too small");
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * sluice's command line after the EAL's `--`: named defaults, one validator
+ * per flag, every error naming the flag and the reason.
+ */
+#ifndef SL_OPTIONS_H
+#define SL_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sl_addr.h"
+#include "sl_store.h"
+
+#define SL_MAX_LISTEN 64
+
+/** Everything the flags say. */
+struct sl_options {
+	const char *out;                 /**< --out DIR */
+	struct sl_prefix listen[SL_MAX_LISTEN];
+	unsigned int n_listen;           /**< --listen (repeatable) */
+	uint8_t udp_ports[8192];         /**< --udp */
+	uint8_t tcp_ports[8192];         /**< --tcp */
+	bool tcp_given;
+	const char *workers;             /**< --workers LCORES, NULL: default */
+	const char *writers;             /**< --writers LCORES, NULL: default */
+	uint32_t shards;                 /**< --shards, 0: default (= writers) */
+	int zstd_level;                  /**< --zstd-level */
+	uint64_t batch_size;             /**< --batch-size */
+	uint64_t flush_ms;               /**< --flush-ms */
+	uint64_t segment_size;           /**< --segment-size */
+	enum sl_fsync_mode fsync;        /**< --fsync */
+	uint64_t fsync_interval_ms;
+	uint64_t max_msg;                /**< --max-msg */
+	uint64_t stats_interval;         /**< --stats-interval S, 0: off */
+	uint64_t idle_exit_ms;           /**< --idle-exit MS, 0: off */
+	bool check;                      /**< --check */
+	uint16_t port;                   /**< --port ID (ethdev port) */
+	uint64_t rxd, txd;               /**< --rx-desc, --tx-desc */
+	uint64_t ring_size;              /**< --ring-size: chunks per worker->shard ring */
+	uint64_t frag_flows;             /**< --frag-flows */
+	uint64_t frag_timeout_ms;        /**< --frag-timeout */
+};
+
+/**
+ * Parse the application's arguments (those after the EAL's `--`).
+ * @param opts  filled with defaults, then the flags
+ * @param err   the reason on failure, naming the flag
+ * @return 0, 1 when --help was printed, or -EINVAL.
+ */
+int sl_options_parse(int argc, char **argv, struct sl_options *opts,
+		     char *err, size_t errlen);
+
+/** Print the usage text. */
+void sl_options_usage(const char *prog);
+
+#endif /* SL_OPTIONS_H */

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "app.h"
+
+/* Sum of the drop_* counters of a set. */
+static uint64_t
+drops_of(const struct sl_ctr_set *s)
+{
+	uint64_t d = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (strncmp(s->desc[i].name, "drop_", 5) == 0)
+			d += s->val[i];
+	return d;
+}
+
+static void
+print_set(FILE *f, struct sl_ctr_set s, const char *fmt, unsigned int id,
+	  bool all)
+{
+	char inst[32];
+
+	snprintf(inst, sizeof(inst), fmt, id);
+	s.instance = inst;
+	sl_ctr_print(f, &s, all);
+}
+
+void
+sl_stats_print(FILE *f, const struct sl_app *app, bool final)
+{
+	uint64_t dropped = 0, stored = 0, msgs = 0, busy = 0, pkts = 0;
+	struct sl_port_drops pd;
+	unsigned int i, s;
+	double secs = (double)(rte_rdtsc() - app->start_tsc) / (double)app->run.tsc_hz;
+
+	fprintf(f, "--- %s after %.1f s ---\n", final ? "final counters" : "counters", secs);
+	for (i = 0; i < app->roles.n_workers; i++) {
+		const struct sl_worker *w = &app->workers[i];
+		struct sl_ctr_set ds = sl_decode_counters(w->decode);
+		struct sl_ctr_set ss = sl_shard_counters(w->shard);
+
+		print_set(f, sl_worker_counters(w), "worker %u", i, final);
+		print_set(f, ds, "worker %u", i, final);
+		print_set(f, ss, "worker %u", i, final);
+		dropped += drops_of(&ds) + drops_of(&ss);
+		msgs += w->ctr[SL_WORKER_msgs];
+		pkts += w->ctr[SL_WORKER_rx_pkts];
+		busy += w->ctr[SL_WORKER_busy_cycles];
+	}
+	for (i = 0; i < app->roles.n_writers; i++) {
+		const struct sl_writer *w = &app->writers[i];
+
+		print_set(f, sl_writer_counters(w), "writer %u", i, final);
+		for (s = 0; s < w->n_shards; s++) {
+			struct sl_ctr_set ss = sl_store_counters(w->shards[s].store);
+
+			print_set(f, ss, "shard %u", w->shards[s].shard, final);
+			dropped += drops_of(&ss);
+			stored += ss.val[SL_STORE_records];
+		}
+	}
+	if (app->port_up) {
+		sl_port_print_stats(f, &app->port);
+		if (sl_port_drops(&app->port, &pd) == 0)
+			dropped += pd.imissed + pd.rx_nombuf + pd.ierrors;
+	}
+	fprintf(f, "summary: rx_pkts=%" PRIu64 " msgs=%" PRIu64 " stored=%" PRIu64
+		" dropped=%" PRIu64 " worker_ns_per_msg=%.1f\n",
+		pkts, msgs, stored, dropped,
+		msgs ? (double)busy * 1e9 / (double)app->run.tsc_hz / (double)msgs : 0.0);
+	fflush(f);
+}

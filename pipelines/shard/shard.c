@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "sl_common.h"
+#include "sl_shard.h"
+
+RTE_LOG_REGISTER_DEFAULT(sl_shard_logtype, NOTICE);
+#define SHARD_LOG(level, ...) SL_LOG(sl_shard_logtype, level, "shard", __VA_ARGS__)
+
+/* Chunks a shard may keep when its ring is full. Small: it absorbs a
+ * writer's hiccup, not a writer that cannot keep up. */
+#define SL_SHARD_BACKLOG 8
+
+static const struct sl_ctr_desc shard_ctr_desc[] = {
+	SL_SHARD_COUNTERS(SL_CTR_DESC)
+};
+
+struct shard_q {
+	struct sl_chunk *open;                 /* chunk being filled, or NULL */
+	struct rte_ring *ring;                 /* to the shard's writer */
+	struct sl_chunk *backlog[SL_SHARD_BACKLOG];
+	uint8_t bl_head;                       /* oldest waiting chunk */
+	uint8_t bl_n;                          /* chunks waiting */
+};
+
+struct sl_shard_tx {
+	uint64_t ctr[SL_SHARD_NB_CTR];
+	struct rte_mempool *pool;
+	uint64_t age_tsc;
+	uint32_t max_msg;
+	uint16_t worker;
+	uint16_t n_shards;
+	uint32_t n_backlog;                    /* sum of bl_n: poll fast path */
+	struct shard_q q[];
+} __rte_cache_aligned;
+
+static void
+chunk_obj_init(struct rte_mempool *mp, void *arg, void *obj, unsigned int idx)
+{
+	struct sl_chunk *c = obj;
+	uint32_t cap = (uint32_t)(uintptr_t)arg;
+
+	memset(c, 0, sizeof(*c));
+	c->cap = cap;
+}
+
+struct rte_mempool *
+sl_shard_pool_create(const char *name, unsigned int n, uint32_t cap, int socket_id)
+{
+	if (cap < sizeof(struct sl_rec)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	return rte_mempool_create(name, n, sizeof(struct sl_chunk) + cap,
+				  n >= 64 ? 8 : 0, 0, NULL, NULL, chunk_obj_init,
+				  (void *)(uintptr_t)cap, socket_id, 0);
+}
+
+struct sl_shard_tx *
+sl_shard_tx_create(const struct sl_shard_params *p)
+{
+	struct sl_shard_tx *tx;
+	unsigned int s;
+
+	if (p == NULL || p->n_shards == 0 || p->rings == NULL || p->pool == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	tx = rte_zmalloc_socket("sl_shard_tx", sizeof(*tx) +
+				p->n_shards * sizeof(tx->q[0]),
+				RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (tx == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	tx->pool = p->pool;
+	tx->age_tsc = p->age_tsc;
+	tx->max_msg = p->max_msg;
+	tx->worker = p->worker;
+	tx->n_shards = p->n_shards;
+	for (s = 0; s < p->n_shards; s++) {
+		if (p->rings[s] == NULL) {
+			rte_free(tx);
+			rte_errno = EINVAL;
+			return NULL;
+		}
+		tx->q[s].ring = p->rings[s];
+	}
+	return tx;
+}
+
+static void
+chunk_drop(struct sl_shard_tx *tx, struct sl_chunk *c)
+{
+	tx->ctr[SL_SHARD_drop_ring_full] += c->nrec;
+	rte_mempool_put(tx->pool, c);
+}
+
+void
+sl_shard_tx_free(struct sl_shard_tx *tx)
+{
+	unsigned int s;
+
+	if (tx == NULL)
+		return;
+	for (s = 0; s < tx->n_shards; s++) {
+		struct shard_q *q = &tx->q[s];
+
+		while (q->bl_n) {
+			chunk_drop(tx, q->backlog[q->bl_head]);
+			q->bl_head = (q->bl_head + 1) % SL_SHARD_BACKLOG;
+			q->bl_n--;
+		}
+		if (q->open)
+			chunk_drop(tx, q->open);
+	}
+	rte_free(tx);
+}
+
+/* Push the backlog, oldest first, while the ring takes it. */
+static void
+backlog_push(struct sl_shard_tx *tx, struct shard_q *q)
+{
+	while (q->bl_n) {
+		struct sl_chunk *c = q->backlog[q->bl_head];
+
+		if (rte_ring_sp_enqueue(q->ring, c) != 0)
+			return;
+		tx->ctr[SL_SHARD_chunks_sent]++;
+		q->backlog[q->bl_head] = NULL;
+		q->bl_head = (q->bl_head + 1) % SL_SHARD_BACKLOG;
+		q->bl_n--;
+		tx->n_backlog--;
+	}
+}
+
+/*
+ * Hand the open chunk on: straight to the ring when nothing waits before it
+ * (order), else to the backlog. @return 0, or -ENOBUFS when the backlog is
+ * full and the chunk is still open.
+ */
+static int
+chunk_send(struct sl_shard_tx *tx, struct shard_q *q)
+{
+	struct sl_chunk *c = q->open;
+
+	if (q->bl_n)
+		backlog_push(tx, q);
+	if (q->bl_n == 0 && rte_ring_sp_enqueue(q->ring, c) == 0) {
+		tx->ctr[SL_SHARD_chunks_sent]++;
+		q->open = NULL;
+		return 0;
+	}
+	tx->ctr[SL_SHARD_ring_full]++;
+	if (q->bl_n == SL_SHARD_BACKLOG)
+		return -ENOBUFS;
+	q->backlog[(q->bl_head + q->bl_n) % SL_SHARD_BACKLOG] = c;
+	q->bl_n++;
+	tx->n_backlog++;
+	q->open = NULL;
+	return 0;
+}
+
+struct sl_rec *
+sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint32_t len,
+		 uint64_t rx_ns, uint64_t now, uint32_t *copy)
+{
+	struct shard_q *q = &tx->q[sl_shard_of(hash, tx->n_shards)];
+	uint32_t keep = len <= tx->max_msg ? len : tx->max_msg;
+	uint32_t need = sl_rec_size(keep);
+	struct sl_chunk *c = q->open;
+	struct sl_rec *r;
+
+	if (c != NULL && c->used + need > c->cap) {
+		if (chunk_send(tx, q) != 0) {
+			tx->ctr[SL_SHARD_drop_ring_full]++;
+			return NULL;
+		}
+		c = NULL;
+	}
+	if (c == NULL) {
+		void *obj;
+
+		if (unlikely(rte_mempool_get(tx->pool, &obj) != 0)) {
+			tx->ctr[SL_SHARD_drop_no_chunk]++;
+			return NULL;
+		}
+		c = obj;
+		c->used = 0;
+		c->nrec = 0;
+		c->min_ns = UINT64_MAX;
+		c->max_ns = 0;
+		c->opened = now;
+		c->shard = (uint16_t)(q - tx->q);
+		c->worker = tx->worker;
+		q->open = c;
+	}
+	r = (struct sl_rec *)(c->data + c->used);
+	c->used += need;
+	c->nrec++;
+	if (rx_ns < c->min_ns)
+		c->min_ns = rx_ns;
+	if (rx_ns > c->max_ns)
+		c->max_ns = rx_ns;
+	r->len = keep;
+	r->orig_len = len;
+	tx->ctr[SL_SHARD_records]++;
+	tx->ctr[SL_SHARD_bytes] += keep;
+	if (keep < len)
+		tx->ctr[SL_SHARD_truncated]++;
+	*copy = keep;
+	return r;
+}
+
+void
+sl_shard_tx_poll(struct sl_shard_tx *tx, uint64_t now)
+{
+	unsigned int s;
+
+	for (s = 0; s < tx->n_shards; s++) {
+		struct shard_q *q = &tx->q[s];
+
+		if (q->bl_n)
+			backlog_push(tx, q);
+		if (q->open != NULL && now - q->open->opened >= tx->age_tsc)
+			chunk_send(tx, q); /* stays open if the backlog is full */
+	}
+}
+
+unsigned int
+sl_shard_tx_flush(struct sl_shard_tx *tx)
+{
+	unsigned int s, waiting = 0;
+
+	for (s = 0; s < tx->n_shards; s++) {
+		struct shard_q *q = &tx->q[s];
+
+		if (q->open != NULL && q->open->nrec == 0) {
+			rte_mempool_put(tx->pool, q->open);
+			q->open = NULL;
+		}
+		if (q->open != NULL)
+			chunk_send(tx, q);
+		if (q->bl_n)
+			backlog_push(tx, q);
+		waiting += q->bl_n + (q->open != NULL);
+	}
+	return waiting;
+}
+
+struct sl_ctr_set
+sl_shard_counters(const struct sl_shard_tx *tx)
+{
+	struct sl_ctr_set set = {
+		.module = "shard",
+		.n = SL_SHARD_NB_CTR,
+		.desc = shard_ctr_desc,
+		.val = tx->ctr,
+	};
+	return set;
+}

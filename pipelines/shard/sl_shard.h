@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Shard stage, worker side. A flow hash picks a shard; the record is
+ * written straight into the worker's open chunk for that shard; a full or
+ * aged chunk goes to the (worker, shard) ring, single-producer and
+ * single-consumer. A flow is pinned to one worker (RSS) and one shard (its
+ * hash), and a shard to one writer, so a flow's records stay in order.
+ *
+ * When a ring is full the chunk waits in a short per-shard backlog; when the
+ * backlog is full too, new records for that shard are dropped and counted
+ * (drop_ring_full). RX never waits for a writer.
+ */
+#ifndef SL_SHARD_H
+#define SL_SHARD_H
+
+#include <stdint.h>
+
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "sl_counters.h"
+#include "sl_record.h"
+
+/** A chunk of records on its way from a worker to a writer. */
+struct sl_chunk {
+	uint32_t used;       /**< bytes of records in data[] */
+	uint32_t nrec;       /**< records in data[] */
+	uint64_t min_ns;     /**< smallest rx_ns */
+	uint64_t max_ns;     /**< largest rx_ns */
+	uint64_t opened;     /**< TSC when the first record went in */
+	uint16_t shard;      /**< destination shard */
+	uint16_t worker;     /**< producing worker index */
+	uint32_t cap;        /**< capacity of data[] */
+	uint8_t data[] __rte_cache_aligned;
+};
+
+#define SL_SHARD_COUNTERS(X) \
+	X(records,        "records written into chunks") \
+	X(bytes,          "message bytes written into chunks") \
+	X(truncated,      "messages cut to --max-msg (stored, flagged)") \
+	X(chunks_sent,    "chunks handed to writers") \
+	X(ring_full,      "times a shard ring was full (chunk kept in backlog)") \
+	X(drop_ring_full, "messages dropped: shard ring and backlog full (writers behind)") \
+	X(drop_no_chunk,  "messages dropped: chunk pool empty")
+
+/** Counter index: SL_SHARD_<name>. */
+#define SL_SHARD_CTR_ENUM(name, help) SL_SHARD_ ## name,
+enum sl_shard_counter {
+	SL_SHARD_COUNTERS(SL_SHARD_CTR_ENUM)
+	SL_SHARD_NB_CTR
+};
+
+struct sl_shard_tx;
+
+/** Worker-side parameters. */
+struct sl_shard_params {
+	uint16_t worker;              /**< worker index (for chunk headers) */
+	uint16_t n_shards;            /**< number of shards */
+	struct rte_ring *const *rings;/**< n_shards rings: this worker -> shard s */
+	struct rte_mempool *pool;     /**< chunk pool (sl_shard_pool_create) */
+	uint32_t max_msg;             /**< longest message kept (--max-msg) */
+	uint64_t age_tsc;             /**< a chunk older than this is sent */
+	int socket_id;
+};
+
+/**
+ * Create the chunk pool shared by all workers and writers.
+ * @param name     pool name
+ * @param n        number of chunks
+ * @param cap      data bytes per chunk (>= sizeof(struct sl_rec) + max_msg)
+ * @param socket_id NUMA socket
+ * @return pool, or NULL with rte_errno set.
+ */
+struct rte_mempool *sl_shard_pool_create(const char *name, unsigned int n,
+					 uint32_t cap, int socket_id);
+
+/**
+ * Create a worker's shard stage.
+ * @return handle, or NULL with rte_errno = EINVAL or ENOMEM.
+ */
+struct sl_shard_tx *sl_shard_tx_create(const struct sl_shard_params *p);
+
+/** Free the handle; chunks it still holds go back to the pool (their
+ * records are counted as drop_ring_full). NULL is a no-op. */
+void sl_shard_tx_free(struct sl_shard_tx *tx);
+
+/**
+ * The shard of a flow hash: multiply-shift, stable across runs and
+ * platforms for a given (hash, n).
+ */
+static inline uint16_t
+sl_shard_of(uint32_t hash, uint16_t n)
+{
+	return (uint16_t)(((uint64_t)hash * n) >> 32);
+}
+
+/**
+ * Reserve room for one record of @p len message bytes in the open chunk of
+ * the flow's shard. The caller fills the returned header (all fields but
+ * len/orig_len, which are set here) and copies min(len, max_msg) bytes to
+ * (rec + 1), as given in *@p copy.
+ *
+ * @param tx     handle
+ * @param hash   flow hash
+ * @param len    message length as received
+ * @param rx_ns  receive time (for the chunk's time range)
+ * @param now    TSC now (chunk age)
+ * @param copy   bytes to copy after the header (<= len)
+ * @return the record, or NULL when the message is dropped (counted).
+ */
+struct sl_rec *sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash,
+				uint32_t len, uint64_t rx_ns, uint64_t now,
+				uint32_t *copy);
+
+/**
+ * Send aged chunks and retry the backlog. Cheap; call every few
+ * microseconds from the worker loop.
+ */
+void sl_shard_tx_poll(struct sl_shard_tx *tx, uint64_t now);
+
+/**
+ * Send every open chunk and as much of the backlog as the rings take.
+ * @return number of chunks still waiting (call again later), 0 when all
+ *         records are with the writers.
+ */
+unsigned int sl_shard_tx_flush(struct sl_shard_tx *tx);
+
+/** The counters of this handle. */
+struct sl_ctr_set sl_shard_counters(const struct sl_shard_tx *tx);
+
+#endif /* SL_SHARD_H */

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The loops that compose the stages. A worker owns one RX/TX queue pair,
+ * a decode stage and a shard stage; a writer owns a set of shards (their
+ * rings from every worker and their stores). An lcore runs any mix of
+ * workers and writers, plus the control plane on the main lcore, so `-l 0`
+ * and `-l 0,1` work as well as large lcore sets.
+ *
+ * Shutdown: the control plane sets stop_rx; each worker stops RX, sends its
+ * open chunks (retrying while rings are full, never blocking the lcore) and
+ * marks itself done; each writer, once every worker is done and its rings
+ * are empty, flushes its stores and marks itself done; every lcore returns
+ * when all its roles are done.
+ */
+#ifndef SL_PIPELINE_H
+#define SL_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ring.h>
+
+#include "sl_common.h"
+#include "sl_counters.h"
+#include "sl_decode.h"
+#include "sl_shard.h"
+#include "sl_store.h"
+
+#define SL_WORKER_COUNTERS(X) \
+	X(rx_bursts,    "non-empty RX bursts") \
+	X(rx_pkts,      "packets received from the queue") \
+	X(msgs,         "datagrams handed to the shard stage") \
+	X(tx_pkts,      "replies transmitted") \
+	X(busy_cycles,  "TSC cycles spent on non-empty bursts")
+
+#define SL_WORKER_CTR_ENUM(name, help) SL_WORKER_ ## name,
+enum sl_worker_counter {
+	SL_WORKER_COUNTERS(SL_WORKER_CTR_ENUM)
+	SL_WORKER_NB_CTR
+};
+
+#define SL_WRITER_COUNTERS(X) \
+	X(chunks,       "chunks taken from shard rings") \
+	X(records,      "records handed to stores") \
+	X(flushes,      "batches flushed by age (--flush-ms)") \
+	X(store_errors, "store calls that lost records (see store counters)") \
+	X(busy_cycles,  "TSC cycles spent on non-empty polls")
+
+#define SL_WRITER_CTR_ENUM(name, help) SL_WRITER_ ## name,
+enum sl_writer_counter {
+	SL_WRITER_COUNTERS(SL_WRITER_CTR_ENUM)
+	SL_WRITER_NB_CTR
+};
+
+/** State shared by every loop of one run (read-mostly). */
+struct sl_run {
+	volatile int stop_rx;           /**< set by the control plane */
+	volatile uint32_t workers_done; /**< workers that finished draining */
+	uint32_t n_workers;             /**< workers in the run */
+	uint64_t tsc_hz;                /**< rte_get_tsc_hz() */
+	uint64_t batch_age_tsc;         /**< writer flushes a batch this old */
+	uint64_t poll_tsc;              /**< interval of housekeeping polls */
+};
+
+/** One worker. */
+struct sl_worker {
+	uint64_t ctr[SL_WORKER_NB_CTR];
+	volatile uint64_t last_rx_tsc;  /**< for --idle-exit */
+	uint16_t index;
+	uint16_t port_id;
+	uint16_t queue;
+	volatile int done;
+	struct sl_decode *decode;
+	struct sl_shard_tx *shard;
+	uint64_t next_poll;
+} __rte_cache_aligned;
+
+/** One shard as a writer sees it. */
+struct sl_writer_shard {
+	struct sl_store *store;
+	struct rte_ring **rings;        /**< n_workers rings: worker w -> this shard */
+	uint64_t pending_since;         /**< TSC when the open batch got its first record, 0 if empty */
+	uint16_t shard;
+};
+
+/** One writer. */
+struct sl_writer {
+	uint64_t ctr[SL_WRITER_NB_CTR];
+	uint16_t index;
+	uint16_t n_shards;
+	volatile int done;
+	uint64_t next_poll;
+	uint64_t next_tick;
+	struct sl_writer_shard *shards; /**< n_shards */
+} __rte_cache_aligned;
+
+/** Control-plane hook run on the main lcore about every millisecond. */
+typedef void (*sl_control_fn)(void *arg);
+
+/** What one lcore runs. */
+struct sl_lcore {
+	struct sl_run *run;
+	struct sl_worker **workers;
+	unsigned int n_workers;
+	struct sl_writer **writers;
+	unsigned int n_writers;
+	sl_control_fn control;          /**< main lcore only, else NULL */
+	void *control_arg;
+};
+
+/**
+ * Run an lcore's roles until they are all done (see the shutdown note).
+ * Signature fits rte_eal_remote_launch.
+ * @param arg  struct sl_lcore *
+ * @return 0
+ */
+int sl_lcore_loop(void *arg);
+
+/** Counters of a worker / writer. */
+struct sl_ctr_set sl_worker_counters(const struct sl_worker *w);
+struct sl_ctr_set sl_writer_counters(const struct sl_writer *w);
+
+/** Worker steps, exposed for tests: one RX burst; drain. */
+unsigned int sl_worker_rx(struct sl_worker *w, const struct sl_run *run);
+/** @return 1 when the worker finished draining. */
+int sl_worker_drain(struct sl_worker *w);
+/** Writer step: take chunks, flush aged batches. @return chunks taken. */
+unsigned int sl_writer_poll(struct sl_writer *w, const struct sl_run *run, uint64_t now);
+/** @return 1 when the writer finished (all workers done, rings empty). */
+int sl_writer_finish(struct sl_writer *w, const struct sl_run *run);
+
+#endif /* SL_PIPELINE_H */

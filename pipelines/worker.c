@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+
+#include "sl_pipeline.h"
+
+static const struct sl_ctr_desc worker_ctr_desc[] = {
+	SL_WORKER_COUNTERS(SL_CTR_DESC)
+};
+
+struct sl_ctr_set
+sl_worker_counters(const struct sl_worker *w)
+{
+	struct sl_ctr_set set = {
+		.module = "worker",
+		.n = SL_WORKER_NB_CTR,
+		.desc = worker_ctr_desc,
+		.val = w->ctr,
+	};
+	return set;
+}
+
+static inline uint64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Byte @p off of a (possibly chained) mbuf. */
+static inline uint8_t
+mbuf_byte(const struct rte_mbuf *m, uint32_t off)
+{
+	while (off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	return *rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+}
+
+/* Copy @p len bytes at @p off of an mbuf chain to @p dst. */
+static inline void
+mbuf_copy(uint8_t *dst, const struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	if (likely(off + len <= m->data_len)) {
+		rte_memcpy(dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), len);
+		return;
+	}
+	while (off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	while (len) {
+		uint32_t n = RTE_MIN(len, (uint32_t)m->data_len - off);
+
+		rte_memcpy(dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n);
+		dst += n;
+		len -= n;
+		off = 0;
+		m = m->next;
+	}
+}
+
+/* A datagram is one message; trailing CR, LF and NUL are framing. */
+static inline uint32_t
+trim_len(const struct sl_dgram *d)
+{
+	uint32_t len = d->len;
+
+	while (len) {
+		uint8_t c = mbuf_byte(d->m, d->off + len - 1);
+
+		if (c != '\n' && c != '\r' && c != '\0')
+			break;
+		len--;
+	}
+	return len;
+}
+
+static inline void
+ingest(struct sl_worker *w, const struct sl_dgram *d, uint64_t rx_ns, uint64_t now)
+{
+	uint32_t len = trim_len(d), copy;
+	struct sl_rec *r;
+
+	r = sl_shard_reserve(w->shard, d->hash, len, rx_ns, now, &copy);
+	if (unlikely(r == NULL))
+		return;
+	r->rx_ns = rx_ns;
+	memcpy(r->src, d->src.b, 16);
+	memcpy(r->dst, d->dst.b, 16);
+	r->sport = d->sport;
+	r->dport = d->dport;
+	r->tenant = 0;
+	r->stream = 0;
+	r->rule = 0;
+	r->flags = d->flags | (copy < len ? SL_REC_F_TRUNCATED : 0);
+	r->severity = SL_SEV_NONE;
+	r->facility = SL_FAC_NONE;
+	r->transport = SL_TRANSPORT_UDP;
+	r->reserved = 0;
+	mbuf_copy((uint8_t *)(r + 1), d->m, d->off, copy);
+}
+
+unsigned int
+sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
+{
+	struct rte_mbuf *pkts[SL_BURST], *tx[SL_BURST], *done[SL_BURST];
+	struct sl_dgram dg[SL_BURST];
+	uint16_t n, nd, ntx = 0, sent, i;
+	uint64_t now, rx_ns;
+
+	n = rte_eth_rx_burst(w->port_id, w->queue, pkts, SL_BURST);
+	now = rte_rdtsc();
+	if (now >= w->next_poll) {
+		sl_shard_tx_poll(w->shard, now);
+		w->next_poll = now + run->poll_tsc;
+	}
+	if (n == 0)
+		return 0;
+	w->last_rx_tsc = now;
+	w->ctr[SL_WORKER_rx_bursts]++;
+	w->ctr[SL_WORKER_rx_pkts] += n;
+
+	nd = sl_decode_burst(w->decode, pkts, n, now, dg, tx, &ntx);
+	if (nd) {
+		rx_ns = realtime_ns();
+		for (i = 0; i < nd; i++) {
+			if (i + 1 < nd)
+				rte_prefetch0(rte_pktmbuf_mtod_offset(dg[i + 1].m,
+							void *, dg[i + 1].off));
+			ingest(w, &dg[i], rx_ns, now);
+			done[i] = dg[i].m;
+		}
+		rte_pktmbuf_free_bulk(done, nd);
+		w->ctr[SL_WORKER_msgs] += nd;
+	}
+	if (ntx) {
+		sent = rte_eth_tx_burst(w->port_id, w->queue, tx, ntx);
+		w->ctr[SL_WORKER_tx_pkts] += sent;
+		if (unlikely(sent < ntx)) {
+			sl_decode_count_tx_drop(w->decode, ntx - sent);
+			rte_pktmbuf_free_bulk(&tx[sent], ntx - sent);
+		}
+	}
+	sl_decode_drain(w->decode);
+	w->ctr[SL_WORKER_busy_cycles] += rte_rdtsc() - now;
+	return n;
+}
+
+int
+sl_worker_drain(struct sl_worker *w)
+{
+	if (w->done)
+		return 1;
+	if (sl_shard_tx_flush(w->shard) != 0)
+		return 0;
+	w->done = 1;
+	return 1;
+}

@@ -387,7 +387,8 @@ main(int argc, char **argv)
 			.nb_queues = (uint16_t)app.roles.n_workers,
 			.nb_rxd = (uint16_t)app.opt.rxd,
 			.nb_txd = (uint16_t)app.opt.txd,
-			.extra_mbufs = (uint32_t)app.opt.frag_flows * FRAG_MBUFS_PER_FLOW,
+			.extra_mbufs = (uint32_t)(app.opt.frag_flows * FRAG_MBUFS_PER_FLOW +
+					       app.opt.extra_mbufs),
 			.socket_id = -1,
 		};
 

@@ -20,7 +20,7 @@
 #define DEF_MAX_MSG        65535
 #define DEF_STATS_INTERVAL 10
 #define DEF_RING_SIZE      64
-#define DEF_FRAG_FLOWS     1024
+#define DEF_FRAG_FLOWS     256
 #define DEF_FRAG_TIMEOUT   2000
 
 /* Largest message: a UDP datagram's payload, or a TCP message later. */
@@ -220,6 +220,12 @@ opt_txd(struct sl_options *o, const char *v, char *err, size_t len)
 }
 
 static int
+opt_extra_mbufs(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--extra-mbufs", v, 0, 1u << 24, &o->extra_mbufs, err, len);
+}
+
+static int
 opt_ring_size(struct sl_options *o, const char *v, char *err, size_t len)
 {
 	int rc = num_in("--ring-size", v, 4, 65536, &o->ring_size, err, len);
@@ -299,8 +305,9 @@ static const struct opt_def opt_defs[] = {
 	{ "port", 1, opt_port, "ID", "ethdev port to ingest from (default 0)" },
 	{ "rx-desc", 1, opt_rxd, "N", "RX descriptors per queue (default 1024)" },
 	{ "tx-desc", 1, opt_txd, "N", "TX descriptors per queue (default 1024)" },
+	{ "extra-mbufs", 1, opt_extra_mbufs, "N", "mbufs beyond the computed need (net_pcap infinite_rx keeps the capture in mbufs)" },
 	{ "ring-size", 1, opt_ring_size, "N", "chunks in flight per worker->shard ring (default 64)" },
-	{ "frag-flows", 1, opt_frag_flows, "N", "datagrams in reassembly at once per worker (default 1024)" },
+	{ "frag-flows", 1, opt_frag_flows, "N", "datagrams in reassembly at once per worker (default 256)" },
 	{ "frag-timeout", 1, opt_frag_timeout, "MS", "drop unassembled fragments after MS (default 2000)" },
 	{ "rules", 1, opt_rules, "FILE", "classification rules (not in this build)" },
 	{ "tenants", 1, opt_tenants, "FILE", "tenant table (not in this build)" },

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* sluice's flags: defaults, validation, errors that name the flag; lcore
+ * roles for -l 0, -l 0,1 and larger sets. */
+#include <errno.h>
+
+#include <rte_lcore.h>
+
+#include "options.h"
+#include "roles.h"
+#include "sl_common.h"
+#include "sl_test.h"
+
+static struct sl_options o;
+static char err[512];
+
+#define PARSE(...) ({ \
+	char *_argv[] = { "sluice", __VA_ARGS__, NULL }; \
+	sl_options_parse((int)SL_DIM(_argv) - 1, _argv, &o, err, sizeof(err)); \
+})
+
+static int
+test_defaults_match_the_documented_ones(void)
+{
+	SL_ASSERT_EQ(PARSE("--out", "/tmp/x"), 0);
+	SL_ASSERT_EQ(strcmp(o.out, "/tmp/x"), 0);
+	SL_ASSERT(o.udp_ports[514 >> 3] & (1 << (514 & 7)));
+	SL_ASSERT(o.tcp_ports[601 >> 3] & (1 << (601 & 7)));
+	SL_ASSERT_EQ(o.zstd_level, 1);
+	SL_ASSERT_EQ(o.batch_size, 1 << 20);
+	SL_ASSERT_EQ(o.flush_ms, 500);
+	SL_ASSERT_EQ(o.segment_size, 256ull << 20);
+	SL_ASSERT_EQ(o.max_msg, 65535);
+	SL_ASSERT_EQ(o.fsync, SL_FSYNC_SEAL);
+	SL_ASSERT_EQ(o.n_listen, 0);
+	SL_ASSERT(!o.check);
+	return 0;
+}
+
+static int
+test_every_flag_is_taken(void)
+{
+	SL_ASSERT_EQ(PARSE("--out", "d", "--listen", "10.0.0.1/24", "--listen", "fd00::1/64",
+			   "--udp", "514,5140-5141", "--tcp", "601", "--shards", "4",
+			   "--zstd-level", "-3", "--batch-size", "256K", "--flush-ms", "50",
+			   "--segment-size", "1G", "--fsync", "interval:200", "--max-msg", "8K",
+			   "--stats-interval", "0", "--idle-exit", "500", "--check",
+			   "--port", "1", "--ring-size", "128"), 0);
+	SL_ASSERT_EQ(o.n_listen, 2);
+	SL_ASSERT(o.listen[0].is_v4 && o.listen[0].len == 24);
+	SL_ASSERT(!o.listen[1].is_v4 && o.listen[1].len == 64);
+	SL_ASSERT(o.udp_ports[5141 >> 3] & (1 << (5141 & 7)));
+	SL_ASSERT(!(o.tcp_ports[514 >> 3] & (1 << (514 & 7))));
+	SL_ASSERT(o.tcp_given);
+	SL_ASSERT_EQ(o.shards, 4);
+	SL_ASSERT_EQ(o.zstd_level, -3);
+	SL_ASSERT_EQ(o.batch_size, 256 << 10);
+	SL_ASSERT_EQ(o.flush_ms, 50);
+	SL_ASSERT_EQ(o.segment_size, 1ull << 30);
+	SL_ASSERT_EQ(o.fsync, SL_FSYNC_INTERVAL);
+	SL_ASSERT_EQ(o.fsync_interval_ms, 200);
+	SL_ASSERT_EQ(o.max_msg, 8192);
+	SL_ASSERT_EQ(o.stats_interval, 0);
+	SL_ASSERT_EQ(o.idle_exit_ms, 500);
+	SL_ASSERT(o.check);
+	SL_ASSERT_EQ(o.port, 1);
+	SL_ASSERT_EQ(o.ring_size, 128);
+	return 0;
+}
+
+/* Each bad value: rejected, and the message names the flag. */
+static int
+expect_error(int rc, const char *flag)
+{
+	if (rc != -EINVAL)
+		SL_FAIL("accepted a bad %s (rc %d)", flag, rc);
+	if (strstr(err, flag) == NULL)
+		SL_FAIL("error '%s' does not name %s", err, flag);
+	return 0;
+}
+
+static int
+test_bad_values_name_their_flag(void)
+{
+	SL_ASSERT_EQ(expect_error(PARSE("--listen", "1.2.3.4"), "--out"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--listen", "1.2.3.400"), "--listen"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--listen", "1.2.3.4/40"), "--listen"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--udp", "0"), "--udp"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp", "70000"), "--tcp"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--shards", "0"), "--shards"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--zstd-level", "99"), "--zstd-level"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--batch-size", "1Q"), "--batch-size"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--flush-ms", "0"), "--flush-ms"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--segment-size", "1K"), "--segment-size"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--fsync", "always"), "--fsync"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--fsync", "interval:x"), "--fsync"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--max-msg", "0"), "--max-msg"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--idle-exit", "-5"), "--idle-exit"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--ring-size", "100"), "--ring-size"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--bogus"), "--bogus"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--udp"), "--udp"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--rules", "r.txt"), "--rules"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "stray"), "stray"), 0);
+	return 0;
+}
+
+/* The unit EAL runs with -l 0 only: one lcore carries both roles. */
+static int
+test_one_lcore_carries_every_role(void)
+{
+	struct sl_roles r;
+
+	SL_ASSERT_EQ(sl_roles_assign(&r, NULL, NULL, err, sizeof(err)), 0);
+	SL_ASSERT_EQ(r.n_workers, 1);
+	SL_ASSERT_EQ(r.n_writers, 1);
+	SL_ASSERT_EQ(r.workers[0], rte_get_main_lcore());
+	SL_ASSERT_EQ(r.writers[0], rte_get_main_lcore());
+	SL_ASSERT_EQ(sl_roles_assign(&r, "0", "0", err, sizeof(err)), 0);
+	SL_ASSERT_EQ(sl_roles_assign(&r, "1", NULL, err, sizeof(err)), -EINVAL);
+	SL_ASSERT(strstr(err, "--workers") && strstr(err, "lcore 1"));
+	SL_ASSERT_EQ(sl_roles_assign(&r, NULL, "0-x", err, sizeof(err)), -EINVAL);
+	SL_ASSERT(strstr(err, "--writers"));
+	return 0;
+}
+
+static const struct sl_test_case cases[] = {
+	SL_TEST(test_defaults_match_the_documented_ones),
+	SL_TEST(test_every_flag_is_taken),
+	SL_TEST(test_bad_values_name_their_flag),
+	SL_TEST(test_one_lcore_carries_every_role),
+};
+
+int
+main(int argc, char **argv)
+{
+	return sl_test_main(argc, argv, cases, SL_DIM(cases), true);
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Shard stage: flow -> shard, chunks, rings, backlog, drops counted. */
+#include <rte_cycles.h>
+#include <rte_ring.h>
+
+#include "sl_common.h"
+#include "sl_shard.h"
+#include "sl_test.h"
+
+#define NSH 4
+
+static struct rte_mempool *pool;
+static struct rte_ring *rings[NSH];
+static int seq;
+
+static int
+setup(unsigned int ring_size, unsigned int n_chunks, uint32_t cap)
+{
+	char name[32];
+	unsigned int s;
+
+	snprintf(name, sizeof(name), "tp%d", seq);
+	pool = sl_shard_pool_create(name, n_chunks, cap, SOCKET_ID_ANY);
+	if (pool == NULL)
+		return -1;
+	for (s = 0; s < NSH; s++) {
+		snprintf(name, sizeof(name), "tr%d_%u", seq, s);
+		rings[s] = rte_ring_create(name, ring_size, SOCKET_ID_ANY,
+					   RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (rings[s] == NULL)
+			return -1;
+	}
+	seq++;
+	return 0;
+}
+
+static void
+teardown(void)
+{
+	unsigned int s;
+
+	for (s = 0; s < NSH; s++)
+		rte_ring_free(rings[s]);
+	rte_mempool_free(pool);
+}
+
+static struct sl_shard_tx *
+make_tx(uint32_t max_msg, uint64_t age)
+{
+	struct sl_shard_params p = {
+		.worker = 3, .n_shards = NSH, .rings = rings, .pool = pool,
+		.max_msg = max_msg, .age_tsc = age, .socket_id = SOCKET_ID_ANY,
+	};
+	return sl_shard_tx_create(&p);
+}
+
+static int
+put(struct sl_shard_tx *tx, uint32_t hash, const char *msg, uint64_t ns, uint64_t now)
+{
+	uint32_t len = (uint32_t)strlen(msg), copy;
+	struct sl_rec *r = sl_shard_reserve(tx, hash, len, ns, now, &copy);
+
+	if (r == NULL)
+		return -1;
+	memset(&r->rx_ns, 0, sizeof(*r) - 8);
+	r->rx_ns = ns;
+	r->sport = (uint16_t)hash;
+	memcpy(r + 1, msg, copy);
+	return 0;
+}
+
+/* Walk the records of a chunk. */
+static unsigned int
+chunk_count(const struct sl_chunk *c, const char **first, uint32_t *first_len)
+{
+	const uint8_t *p = c->data, *end = c->data + c->used;
+	unsigned int n = 0;
+
+	while (p < end) {
+		const struct sl_rec *r = (const void *)p;
+
+		if (n == 0 && first) {
+			*first = (const char *)(r + 1);
+			*first_len = r->len;
+		}
+		p += sl_rec_size(r->len);
+		n++;
+	}
+	return p == end ? n : (unsigned int)-1;
+}
+
+static int
+test_shard_of_is_stable_and_in_range(void)
+{
+	uint32_t h;
+	unsigned int hits[7] = { 0 };
+
+	/* Pinned values: a change here moves flows between shards on upgrade. */
+	SL_ASSERT_EQ(sl_shard_of(0, 8), 0);
+	SL_ASSERT_EQ(sl_shard_of(UINT32_MAX, 8), 7);
+	SL_ASSERT_EQ(sl_shard_of(0x80000000u, 8), 4);
+	SL_ASSERT_EQ(sl_shard_of(0x12345678u, 5), 0);
+	SL_ASSERT_EQ(sl_shard_of(0x9abcdef0u, 5), 3);
+	for (h = 0; h < 700000; h++) {
+		uint32_t x = h * 2654435761u;
+		uint16_t s = sl_shard_of(x, 7);
+
+		SL_ASSERT(s < 7);
+		SL_ASSERT_EQ(s, sl_shard_of(x, 7));
+		hits[s]++;
+	}
+	for (h = 0; h < 7; h++)
+		SL_ASSERT(hits[h] > 90000 && hits[h] < 110000);
+	return 0;
+}
+
+static int
+test_records_of_a_flow_keep_their_order(void)
+{
+	struct sl_shard_tx *tx;
+	struct sl_chunk *c;
+	unsigned int i, got = 0;
+	char msg[64];
+	uint32_t hash = 0x40000000u; /* shard 1 of 4 */
+
+	SL_ASSERT_EQ(setup(64, 256, 4096), 0);
+	tx = make_tx(1000, UINT64_MAX);
+	SL_ASSERT(tx != NULL);
+	for (i = 0; i < 1000; i++) {
+		snprintf(msg, sizeof(msg), "message %04u", i);
+		SL_ASSERT_EQ(put(tx, hash, msg, 1000 + i, 0), 0);
+	}
+	SL_ASSERT_EQ(sl_shard_tx_flush(tx), 0);
+	SL_ASSERT_EQ(rte_ring_count(rings[0]) + rte_ring_count(rings[2]) +
+		     rte_ring_count(rings[3]), 0);
+	while (rte_ring_dequeue(rings[1], (void **)&c) == 0) {
+		const uint8_t *p = c->data;
+
+		SL_ASSERT_EQ(c->shard, 1);
+		SL_ASSERT_EQ(c->worker, 3);
+		SL_ASSERT(c->min_ns <= c->max_ns);
+		while (p < c->data + c->used) {
+			const struct sl_rec *r = (const void *)p;
+
+			snprintf(msg, sizeof(msg), "message %04u", got);
+			SL_ASSERT_EQ(r->len, strlen(msg));
+			SL_ASSERT_EQ(r->orig_len, r->len);
+			SL_ASSERT_MEM_EQ(r + 1, msg, r->len);
+			SL_ASSERT_EQ(r->rx_ns, 1000 + got);
+			p += sl_rec_size(r->len);
+			got++;
+		}
+		rte_mempool_put(pool, c);
+	}
+	SL_ASSERT_EQ(got, 1000);
+	SL_ASSERT_EQ(sl_shard_counters(tx).val[SL_SHARD_records], 1000);
+	sl_shard_tx_free(tx);
+	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
+	teardown();
+	return 0;
+}
+
+static int
+test_long_messages_are_truncated_and_counted(void)
+{
+	struct sl_shard_tx *tx;
+	struct sl_chunk *c;
+	const char *first;
+	uint32_t first_len, copy;
+	struct sl_rec *r;
+
+	SL_ASSERT_EQ(setup(64, 64, 4096), 0);
+	tx = make_tx(10, UINT64_MAX);
+	r = sl_shard_reserve(tx, 0, 25, 1, 0, &copy);
+	SL_ASSERT(r != NULL);
+	SL_ASSERT_EQ(copy, 10);
+	SL_ASSERT_EQ(r->len, 10);
+	SL_ASSERT_EQ(r->orig_len, 25);
+	memcpy(r + 1, "0123456789", copy);
+	SL_ASSERT_EQ(sl_shard_counters(tx).val[SL_SHARD_truncated], 1);
+	SL_ASSERT_EQ(sl_shard_tx_flush(tx), 0);
+	SL_ASSERT_EQ(rte_ring_dequeue(rings[0], (void **)&c), 0);
+	SL_ASSERT_EQ(chunk_count(c, &first, &first_len), 1);
+	SL_ASSERT_EQ(first_len, 10);
+	SL_ASSERT_MEM_EQ(first, "0123456789", 10);
+	rte_mempool_put(pool, c);
+	sl_shard_tx_free(tx);
+	teardown();
+	return 0;
+}
+
+static int
+test_full_chunk_goes_to_the_ring(void)
+{
+	struct sl_shard_tx *tx;
+	struct sl_chunk *c;
+	unsigned int i;
+	char msg[200];
+
+	/* 64 + 136 = 200 bytes per record, 1024-byte chunks: 5 per chunk. */
+	memset(msg, 'x', 136);
+	msg[136] = '\0';
+	SL_ASSERT_EQ(setup(64, 64, 1024), 0);
+	tx = make_tx(1000, UINT64_MAX);
+	for (i = 0; i < 5; i++)
+		SL_ASSERT_EQ(put(tx, 0, msg, 1, 0), 0);
+	SL_ASSERT_EQ(rte_ring_count(rings[0]), 0);
+	SL_ASSERT_EQ(put(tx, 0, msg, 1, 0), 0); /* sixth: first chunk sent */
+	SL_ASSERT_EQ(rte_ring_count(rings[0]), 1);
+	SL_ASSERT_EQ(rte_ring_dequeue(rings[0], (void **)&c), 0);
+	SL_ASSERT_EQ(c->nrec, 5);
+	SL_ASSERT_EQ(c->used, 1000);
+	SL_ASSERT_EQ(chunk_count(c, NULL, NULL), 5);
+	rte_mempool_put(pool, c);
+	sl_shard_tx_free(tx);
+	/* The open chunk's record was never sent: counted, not lost silently. */
+	teardown();
+	return 0;
+}
+
+static int
+test_aged_chunks_are_sent_by_poll(void)
+{
+	struct sl_shard_tx *tx;
+	struct sl_chunk *c;
+
+	SL_ASSERT_EQ(setup(64, 64, 4096), 0);
+	tx = make_tx(1000, 1000);
+	SL_ASSERT_EQ(put(tx, 0, "hello", 1, 5000), 0);
+	sl_shard_tx_poll(tx, 5999);
+	SL_ASSERT_EQ(rte_ring_count(rings[0]), 0);
+	sl_shard_tx_poll(tx, 6000);
+	SL_ASSERT_EQ(rte_ring_count(rings[0]), 1);
+	SL_ASSERT_EQ(rte_ring_dequeue(rings[0], (void **)&c), 0);
+	SL_ASSERT_EQ(c->nrec, 1);
+	rte_mempool_put(pool, c);
+	sl_shard_tx_free(tx);
+	teardown();
+	return 0;
+}
+
+static int
+test_full_ring_uses_backlog_then_counts_drops(void)
+{
+	struct sl_shard_tx *tx;
+	struct sl_chunk *c;
+	unsigned int i, stored = 0, dropped, sent_ok = 0;
+	char msg[137];
+	struct sl_ctr_set cs;
+
+	memset(msg, 'y', 136);
+	msg[136] = '\0';
+	/* Ring of 4 chunks, 5 records per chunk, backlog of 8 chunks. */
+	SL_ASSERT_EQ(setup(4, 64, 1024), 0);
+	tx = make_tx(1000, UINT64_MAX);
+	for (i = 0; i < 200; i++)
+		sent_ok += put(tx, 0, msg, 1, 0) == 0;
+	cs = sl_shard_counters(tx);
+	dropped = (unsigned int)cs.val[SL_SHARD_drop_ring_full];
+	/* 4 in the ring + 8 in the backlog + 1 open = 13 chunks = 65 records. */
+	SL_ASSERT_EQ(sent_ok, 65);
+	SL_ASSERT_EQ(dropped, 200 - 65);
+	SL_ASSERT(cs.val[SL_SHARD_ring_full] > 0);
+	/* The writer catches up: everything kept arrives, in order. */
+	while (sl_shard_tx_flush(tx) != 0 || rte_ring_count(rings[0])) {
+		while (rte_ring_dequeue(rings[0], (void **)&c) == 0) {
+			stored += c->nrec;
+			rte_mempool_put(pool, c);
+		}
+	}
+	SL_ASSERT_EQ(stored, 65);
+	SL_ASSERT_EQ(cs.val[SL_SHARD_records], 65);
+	sl_shard_tx_free(tx);
+	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
+	teardown();
+	return 0;
+}
+
+static int
+test_empty_pool_counts_drops(void)
+{
+	struct sl_shard_tx *tx;
+	unsigned int i, ok = 0;
+
+	SL_ASSERT_EQ(setup(64, 2, 4096), 0);
+	tx = make_tx(1000, UINT64_MAX);
+	for (i = 0; i < NSH; i++)
+		ok += put(tx, (uint32_t)i << 30, "m", 1, 0) == 0;
+	SL_ASSERT_EQ(ok, 2);
+	SL_ASSERT_EQ(sl_shard_counters(tx).val[SL_SHARD_drop_no_chunk], 2);
+	sl_shard_tx_free(tx);
+	/* Freed with open chunks: their records are counted as dropped. */
+	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
+	teardown();
+	return 0;
+}
+
+static const struct sl_test_case cases[] = {
+	SL_TEST(test_shard_of_is_stable_and_in_range),
+	SL_TEST(test_records_of_a_flow_keep_their_order),
+	SL_TEST(test_long_messages_are_truncated_and_counted),
+	SL_TEST(test_full_chunk_goes_to_the_ring),
+	SL_TEST(test_aged_chunks_are_sent_by_poll),
+	SL_TEST(test_full_ring_uses_backlog_then_counts_drops),
+	SL_TEST(test_empty_pool_counts_drops),
+};
+
+int
+main(int argc, char **argv)
+{
+	return sl_test_main(argc, argv, cases, SL_DIM(cases), true);
+}

@@ -24,7 +24,7 @@
 
 #include "app.h"
 
-RTE_LOG_REGISTER_DEFAULT(sl_main_logtype, INFO);
+RTE_LOG_REGISTER(sl_main_logtype, sluice.main, INFO);
 #define MAIN_LOG(level, ...) SL_LOG(sl_main_logtype, level, "sluice", __VA_ARGS__)
 
 /* Chunks are at least this big; a record of --max-msg bytes must fit. */

@@ -39,6 +39,8 @@ struct sl_port {
 	uint16_t nb_rxd;         /**< RX descriptors per queue actually used */
 	uint16_t nb_txd;         /**< TX descriptors per queue actually used */
 	struct rte_mempool *pool;/**< mbuf pool shared by the port's queues */
+	bool rx_scatter;         /**< RX may chain mbufs (frame > data room) */
+	uint16_t mtu;            /**< the port's MTU (left as the PMD set it) */
 };
 
 /**

@@ -15,7 +15,9 @@
 
 /**
  * Declare a module's log macro. In the module's .c file:
- *   RTE_LOG_REGISTER_DEFAULT(sl_decode_logtype, NOTICE);
+ *   RTE_LOG_REGISTER(sl_decode_logtype, sluice.decode, NOTICE);
+ * (not RTE_LOG_REGISTER_DEFAULT: outside DPDK's own build every module
+ * would get the same name, "RTE_LOG_DEFAULT_LOGTYPE").
  *   #define DECODE_LOG(level, ...) SL_LOG(sl_decode_logtype, level, "decode", __VA_ARGS__)
  * Never log per packet.
  */

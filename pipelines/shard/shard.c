@@ -8,7 +8,7 @@
 #include "sl_common.h"
 #include "sl_shard.h"
 
-RTE_LOG_REGISTER_DEFAULT(sl_shard_logtype, NOTICE);
+RTE_LOG_REGISTER(sl_shard_logtype, sluice.shard, NOTICE);
 #define SHARD_LOG(level, ...) SL_LOG(sl_shard_logtype, level, "shard", __VA_ARGS__)
 
 /* Chunks a shard may keep when its ring is full. Small: it absorbs a

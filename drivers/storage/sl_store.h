@@ -38,7 +38,8 @@ enum sl_fsync_mode {
 	X(recovered_bytes_cut, "torn tail bytes cut at start-up") \
 	X(drop_write_error, "records lost to write errors other than a full disk") \
 	X(drop_disk_full,   "records lost because the disk was full") \
-	X(drop_compress_error, "records lost to compression errors")
+	X(drop_compress_error, "records lost to compression errors") \
+	X(drop_too_big,     "records larger than the batch buffer (max(batch_size, 64 KiB) + header)")
 
 /** Counter index: SL_STORE_<name>. */
 #define SL_STORE_CTR_ENUM(name, help) SL_STORE_ ## name,

@@ -64,7 +64,8 @@ enum sl_decode_counter {
 
 /** Creation parameters. */
 struct sl_decode_params {
-	const struct sl_prefix *listen; /**< --listen addresses (n_listen of them) */
+	const struct sl_prefix *listen; /**< --listen addresses (n_listen of them); only the
+	                                     exact address is ours, the prefix length is not used */
 	unsigned int n_listen;          /**< 0: ingest UDP to any address, answer nothing */
 	const uint8_t *udp_ports;       /**< 8192-byte bitmap of --udp ports */
 	struct rte_ether_addr mac;      /**< our MAC, source of replies */
@@ -108,7 +109,8 @@ void sl_decode_free(struct sl_decode *d);
  * @param d      handle
  * @param pkts   received mbufs
  * @param n      number of mbufs (<= SL_BURST)
- * @param now    rte_rdtsc() at receive time (reassembly timeouts)
+ * @param now    rte_rdtsc() at receive time (reassembly timeouts); @p n may
+ *               be 0 to run only the (bounded) expiry of old fragments
  * @param out    at least @p n entries; datagrams for ingestion
  * @param tx     at least @p n entries; replies for the worker's TX queue
  * @param n_tx   number of replies written to @p tx
@@ -121,6 +123,8 @@ uint16_t sl_decode_burst(struct sl_decode *d, struct rte_mbuf **pkts, uint16_t n
 /**
  * Free mbufs of expired or discarded reassemblies (the frag death row).
  * Call once per loop iteration, after the burst is processed.
+ * (Reassembly currently frees such mbufs at once, so this does nothing; it
+ * stays part of the contract.)
  */
 void sl_decode_drain(struct sl_decode *d);
 
@@ -129,5 +133,8 @@ void sl_decode_count_tx_drop(struct sl_decode *d, uint16_t n);
 
 /** The counters of this handle (SL_DECODE_NB_CTR values). */
 struct sl_ctr_set sl_decode_counters(const struct sl_decode *d);
+
+/** Datagrams currently held in reassembly (for tests and stats). */
+uint32_t sl_decode_frag_in_use(const struct sl_decode *d);
 
 #endif /* SL_DECODE_H */

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice-cat: print the records of sluice segments (raw, text or JSON),
+ * count them, or verify the segments. No EAL: this is an offline tool.
+ *
+ * Exit: 0 ok; 1 damage found (--verify) ; 2 usage or read errors.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sl_addr.h"
+#include "sl_reader.h"
+#include "sl_record.h"
+
+enum fmt { FMT_RAW, FMT_TEXT, FMT_JSON };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sluice-cat [--format raw|text|json] [--count] [--verify]\n"
+		"                  [--since T] [--until T] DIR|FILE...\n"
+		"  --format F   raw: message bytes + LF; text: time, addresses, message;\n"
+		"               json: one object per record (default: raw)\n"
+		"  --count      print the number of records only\n"
+		"  --verify     check every frame, the index and the trailer; print each\n"
+		"               damage and a summary; exit 1 if anything is damaged\n"
+		"  --since T    records received at or after T\n"
+		"  --until T    records received before T\n"
+		"  T is ns since the epoch or ISO-8601 UTC (2026-11-23T04:41:15.123Z,\n"
+		"  offsets such as +02:00 accepted)\n");
+}
+
+/* ns since epoch, or ISO-8601. @return 0 or -1. */
+static int
+parse_time(const char *s, uint64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, se = 0, n = 0, sign = 0;
+	uint64_t frac = 0;
+	struct tm tm;
+	const char *p;
+	int64_t off = 0;
+	time_t t;
+	char *end;
+
+	for (p = s; *p && isdigit((unsigned char)*p); p++)
+		;
+	if (*p == '\0' && p != s) {
+		errno = 0;
+		*out = strtoull(s, &end, 10);
+		return errno ? -1 : 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return -1;
+	p = s + n;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		n = 0;
+		if (sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &se, &n) != 3 || n != 8)
+			return -1;
+		p += 1 + n;
+		if (*p == '.') {
+			int digits = 0;
+
+			for (p++; isdigit((unsigned char)*p); p++, digits++)
+				if (digits < 9)
+					frac = frac * 10 + (uint64_t)(*p - '0');
+			if (digits == 0)
+				return -1;
+			for (; digits < 9; digits++)
+				frac *= 10;
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om;
+
+		sign = *p == '+' ? 1 : -1;
+		n = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
+			return -1;
+		off = sign * (int64_t)(oh * 3600 + om * 60);
+		p += 1 + n;
+	}
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || se > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	t = timegm(&tm) - off;
+	if (t < 0)
+		return -1;
+	*out = (uint64_t)t * 1000000000ull + frac;
+	return 0;
+}
+
+static void
+put_time(FILE *f, uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	fprintf(f, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRIu64 "Z", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		(uint64_t)(ns % 1000000000ull));
+}
+
+static const char *
+addr(const uint8_t b[16], char *buf, size_t len)
+{
+	struct sl_ip ip;
+
+	memcpy(ip.b, b, 16);
+	return sl_ip_format(&ip, buf, len);
+}
+
+static void
+put_endpoint(FILE *f, const uint8_t b[16], uint16_t port)
+{
+	char buf[SL_IP_STRLEN];
+	struct sl_ip ip;
+
+	memcpy(ip.b, b, 16);
+	if (sl_ip_is_v4(&ip))
+		fprintf(f, "%s:%u", sl_ip_format(&ip, buf, sizeof(buf)), port);
+	else
+		fprintf(f, "[%s]:%u", sl_ip_format(&ip, buf, sizeof(buf)), port);
+}
+
+static const char *
+transport(uint8_t t)
+{
+	return t == SL_TRANSPORT_TCP ? "tcp" : t == SL_TRANSPORT_UDP ? "udp" : "other";
+}
+
+static void
+put_text(FILE *f, const struct sl_reader_rec *r)
+{
+	const struct sl_rec *h = r->rec;
+	uint32_t i;
+
+	put_time(f, h->rx_ns);
+	fputc(' ', f);
+	put_endpoint(f, h->src, h->sport);
+	fputs(" -> ", f);
+	put_endpoint(f, h->dst, h->dport);
+	fprintf(f, " %s ", transport(h->transport));
+	for (i = 0; i < h->len; i++) {
+		uint8_t c = r->msg[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			fputc(c, f);
+		else
+			fprintf(f, "\\x%02x", c);
+	}
+	fputc('\n', f);
+}
+
+/* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+static int
+valid_utf8(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t c = s[i];
+		size_t k;
+		uint32_t cp, min;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			k = 1; cp = c & 0x1f; min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			k = 2; cp = c & 0x0f; min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			k = 3; cp = c & 0x07; min = 0x10000;
+		} else {
+			return 0;
+		}
+		if (n - i <= k)
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+static void
+put_json_string(FILE *f, const uint8_t *s, size_t n)
+{
+	size_t i;
+
+	fputc('"', f);
+	for (i = 0; i < n; i++) {
+		uint8_t c = s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void
+put_base64(FILE *f, const uint8_t *s, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	fputc('"', f);
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+
+		fputc(tab[v >> 18], f);
+		fputc(tab[(v >> 12) & 63], f);
+		fputc(tab[(v >> 6) & 63], f);
+		fputc(tab[v & 63], f);
+	}
+	if (n - i == 1) {
+		uint32_t v = (uint32_t)s[i] << 16;
+
+		fputc(tab[v >> 18], f);
+		fputc(tab[(v >> 12) & 63], f);
+		fputs("==", f);
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+
+		fputc(tab[v >> 18], f);
+		fputc(tab[(v >> 12) & 63], f);
+		fputc(tab[(v >> 6) & 63], f);
+		fputc('=', f);
+	}
+	fputc('"', f);
+}
+
+static void
+put_json(FILE *f, const struct sl_reader_rec *r)
+{
+	static const struct { uint16_t bit; const char *name; } flags[] = {
+		{ SL_REC_F_TRUNCATED, "truncated" },
+		{ SL_REC_F_PARSE_ERR, "parse_error" },
+		{ SL_REC_F_FRAMING_ERR, "framing_error" },
+		{ SL_REC_F_IPV6, "ipv6" },
+		{ SL_REC_F_REASSEMBLED, "reassembled" },
+		{ SL_REC_F_VLAN, "vlan" },
+	};
+	const struct sl_rec *h = r->rec;
+	char src[SL_IP_STRLEN], dst[SL_IP_STRLEN];
+	unsigned int i, nf = 0;
+
+	fprintf(f, "{\"rx_ns\":%" PRIu64 ",\"time\":\"", h->rx_ns);
+	put_time(f, h->rx_ns);
+	fprintf(f, "\",\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
+		"\"transport\":\"%s\",\"vlan\":%u,\"tenant\":%u,\"stream\":%u,\"rule\":%u,",
+		addr(h->src, src, sizeof(src)), h->sport, addr(h->dst, dst, sizeof(dst)),
+		h->dport, transport(h->transport), 0u, h->tenant, h->stream, h->rule);
+	if (h->severity == SL_SEV_NONE)
+		fputs("\"severity\":null,", f);
+	else
+		fprintf(f, "\"severity\":%u,", h->severity);
+	if (h->facility == SL_FAC_NONE)
+		fputs("\"facility\":null,", f);
+	else
+		fprintf(f, "\"facility\":%u,", h->facility);
+	fputs("\"flags\":[", f);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (h->flags & flags[i].bit)
+			fprintf(f, "%s\"%s\"", nf++ ? "," : "", flags[i].name);
+	fprintf(f, "],\"len\":%u,\"orig_len\":%u,\"shard\":%u,\"seq\":%" PRIu64 ",",
+		h->len, h->orig_len, r->shard, r->seq);
+	if (valid_utf8(r->msg, h->len)) {
+		fputs("\"msg\":", f);
+		put_json_string(f, r->msg, h->len);
+	} else {
+		fputs("\"msg_b64\":", f);
+		put_base64(f, r->msg, h->len);
+	}
+	fputs("}\n", f);
+}
+
+static void
+on_damage(void *arg, const struct sl_reader_damage *d)
+{
+	fprintf(stderr, "sluice-cat: DAMAGE %s offset %" PRIu64 ": %s\n",
+		d->segment, d->offset, d->what);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "count", no_argument, NULL, 'c' },
+		{ "verify", no_argument, NULL, 'v' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sl_reader_params p = { .on_damage = on_damage };
+	enum fmt fmt = FMT_RAW;
+	int count = 0, verify = 0, errors = 0, c, rc;
+	struct sl_reader_stats st;
+	struct sl_reader_rec rec;
+	struct sl_reader *rd;
+	uint64_t n = 0;
+	char err[600];
+	static char obuf[1 << 16];
+
+	while ((c = getopt_long(argc, argv, "f:cvs:u:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "raw") == 0)
+				fmt = FMT_RAW;
+			else if (strcmp(optarg, "text") == 0)
+				fmt = FMT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = FMT_JSON;
+			else {
+				fprintf(stderr, "sluice-cat: --format: '%s' is not raw, text or json\n", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			count = 1;
+			break;
+		case 'v':
+			verify = 1;
+			break;
+		case 's':
+		case 'u':
+			if (parse_time(optarg, c == 's' ? &p.since_ns : &p.until_ns) != 0) {
+				fprintf(stderr, "sluice-cat: --%s: '%s' is not ns since the epoch or an ISO-8601 time\n",
+					c == 's' ? "since" : "until", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "sluice-cat: no segment file or directory given\n");
+		usage(stderr);
+		return 2;
+	}
+	if (p.until_ns && p.until_ns <= p.since_ns) {
+		fprintf(stderr, "sluice-cat: --until must be later than --since\n");
+		return 2;
+	}
+	p.verify = verify;
+	rd = sl_reader_open((const char *const *)&argv[optind],
+			    (unsigned int)(argc - optind), &p, err, sizeof(err));
+	if (rd == NULL) {
+		fprintf(stderr, "sluice-cat: %s\n", err);
+		return 2;
+	}
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	while ((rc = sl_reader_next(rd, &rec)) != 0) {
+		if (rc < 0) {
+			fprintf(stderr, "sluice-cat: %s\n", sl_reader_error(rd));
+			errors++;
+			continue;
+		}
+		n++;
+		if (count || verify)
+			continue;
+		switch (fmt) {
+		case FMT_RAW:
+			fwrite(rec.msg, 1, rec.rec->len, stdout);
+			putchar('\n');
+			break;
+		case FMT_TEXT:
+			put_text(stdout, &rec);
+			break;
+		case FMT_JSON:
+			put_json(stdout, &rec);
+			break;
+		}
+	}
+	sl_reader_stats(rd, &st);
+	sl_reader_free(rd);
+	if (count)
+		printf("%" PRIu64 "\n", n);
+	if (verify)
+		printf("verify: %" PRIu64 " segments (%" PRIu64 " sealed), %" PRIu64
+		       " frames, %" PRIu64 " records, %" PRIu64 " damaged%s\n",
+		       st.segments, st.sealed, st.frames, n, st.damaged,
+		       st.damaged || errors ? "" : ": OK");
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "sluice-cat: write error: %s\n", strerror(errno));
+		return 2;
+	}
+	if (errors)
+		return 2;
+	return verify && st.damaged ? 1 : 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * sluice-gen's outputs: a buffered file writer, the pcap writer on top of
+ * it, and the message encoding of the expect file (the same as
+ * `sluice-cat --format json`: a JSON string when the bytes are valid UTF-8,
+ * base64 under "msg_b64" otherwise).
+ */
+#ifndef GEN_OUT_H
+#define GEN_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** A file written through one large buffer. */
+struct gen_file {
+	int fd;
+	int err;           /**< first errno seen, 0 if none */
+	uint8_t *buf;
+	size_t len;
+	size_t cap;
+	uint64_t total;    /**< bytes written in all */
+};
+
+/**
+ * Create (truncate) @p path for writing.
+ * @return 0, or -errno.
+ */
+int gen_file_open(struct gen_file *f, const char *path, size_t cap);
+
+/** Append @p n bytes; errors are kept in f->err. */
+void gen_file_put(struct gen_file *f, const void *p, size_t n);
+
+/**
+ * Flush and close.
+ * @return 0, or -errno of the first failure (open, write or close).
+ */
+int gen_file_close(struct gen_file *f);
+
+/** Ethernet link type in the pcap global header. */
+#define GEN_LINKTYPE_ETHERNET 1
+
+/**
+ * Write the pcap global header (microsecond or nanosecond magic).
+ */
+void gen_pcap_header(struct gen_file *f, bool nsec, uint32_t snaplen);
+
+/**
+ * Append one packet record made of two pieces (headers, then payload).
+ * @p ts_ns is the capture time in ns since the epoch.
+ */
+void gen_pcap_packet(struct gen_file *f, bool nsec, uint64_t ts_ns,
+		     const void *hdr, uint32_t hlen, const void *data, uint32_t dlen);
+
+/** True when @p s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool gen_utf8_valid(const uint8_t *s, size_t n);
+
+/** Bytes gen_json_msg() may write for a message of @p n bytes. */
+#define GEN_JSON_MSG_MAX(n) (6 * (size_t)(n) + 16)
+
+/**
+ * Encode a message as sluice-cat's json format does: `"msg":"<escaped>"`
+ * when valid UTF-8 (", \ escaped, bytes < 0x20 as \u00XX), else
+ * `"msg_b64":"<base64>"`.
+ * @return bytes written to @p out (at most GEN_JSON_MSG_MAX(n)).
+ */
+size_t gen_json_msg(uint8_t *out, const uint8_t *s, size_t n);
+
+#endif /* GEN_OUT_H */

@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The reader on damaged input: flipped bytes, torn tails, bad indexes,
+ * files that are not segments, and random garbage (must never crash). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "sl_common.h"
+#include "sl_reader.h"
+#include "sl_segment.h"
+#include "sl_store.h"
+#include "sl_test.h"
+
+#define SHARD_DIR "/default/default/shard-03"
+
+/* A set of generated records, concatenated as the writer would pass them. */
+struct recs {
+	uint8_t *buf;
+	size_t len, cap;
+	uint32_t n;
+	size_t *off;            /* offset of record i */
+};
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint64_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void
+recs_add(struct recs *r, uint32_t len, uint64_t rx_ns)
+{
+	struct sl_rec h;
+	uint32_t i;
+
+	memset(&h, 0, sizeof(h));
+	h.len = len;
+	h.orig_len = len + (rnd() % 4 == 0 ? 7 : 0);
+	h.rx_ns = rx_ns;
+	for (i = 0; i < 16; i++) {
+		h.src[i] = rnd();
+		h.dst[i] = rnd();
+	}
+	h.sport = rnd();
+	h.dport = 514;
+	h.tenant = rnd() % 3;
+	h.stream = rnd() % 5;
+	h.rule = rnd() % 9;
+	h.flags = rnd() & 0x3f;
+	h.severity = rnd() % 8;
+	h.facility = rnd() % 24;
+	h.transport = SL_TRANSPORT_UDP;
+	if (r->len + sizeof(h) + len > r->cap) {
+		r->cap = (r->cap + sizeof(h) + len) * 2;
+		r->buf = realloc(r->buf, r->cap);
+	}
+	r->off = realloc(r->off, (r->n + 1) * sizeof(*r->off));
+	r->off[r->n++] = r->len;
+	memcpy(r->buf + r->len, &h, sizeof(h));
+	for (i = 0; i < len; i++)
+		r->buf[r->len + sizeof(h) + i] = (uint8_t)rnd();
+	r->len += sizeof(h) + len;
+}
+
+static void
+recs_free(struct recs *r)
+{
+	free(r->buf);
+	free(r->off);
+	memset(r, 0, sizeof(*r));
+}
+
+static size_t
+rec_size_at(const struct recs *r, uint32_t i)
+{
+	return (i + 1 < r->n ? r->off[i + 1] : r->len) - r->off[i];
+}
+
+static char root[256];
+
+static void
+mkroot(void)
+{
+	strcpy(root, "/tmp/sl-store-XXXXXX");
+	if (mkdtemp(root) == NULL)
+		abort();
+}
+
+static void
+rmroot(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# cannot remove %s\n", root);
+}
+
+static struct sl_store *
+open_store(const char *dir, uint32_t batch, uint64_t segsz, int level)
+{
+	struct sl_store_params p = {
+		.root = dir, .tenant = "default", .stream = "default", .shard = 3,
+		.zstd_level = level, .batch_size = batch, .segment_size = segsz,
+		.fsync = SL_FSYNC_NONE, .socket_id = 0,
+	};
+
+	return sl_store_create(&p);
+}
+
+/* Append records [from, to) in chunks of 1-40 records. */
+static int
+append_range(struct sl_store *s, const struct recs *r, uint32_t from, uint32_t to)
+{
+	int ret = 0;
+
+	while (from < to) {
+		uint32_t n = 1 + rnd() % 40, i;
+		size_t len = 0;
+
+		if (n > to - from)
+			n = to - from;
+		for (i = 0; i < n; i++)
+			len += rec_size_at(r, from + i);
+		if (sl_store_append(s, r->buf + r->off[from], len, n, 0, 0) != 0)
+			ret = -1;       /* keep going: errors are counted */
+		from += n;
+	}
+	return ret;
+}
+
+static int
+copy_file(const char *from, const char *to, off_t len)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ssize_t n;
+
+	if (in < 0 || out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			return -1;
+	close(in);
+	if (len >= 0 && ftruncate(out, len) != 0)
+		return -1;
+	close(out);
+	return 0;
+}
+
+
+/* Write records [0, n) to one segment with small frames; return its path. */
+static struct recs R;
+static char seg[400];
+static off_t frame_end[512];
+static uint32_t frame_rec[512];
+static int nframes;
+
+static int
+make_segment(int seal, struct sl_store **open_out)
+{
+	struct sl_store *s;
+	struct stat st;
+	uint32_t i;
+
+	recs_free(&R);
+	for (i = 0; i < 1000; i++)
+		recs_add(&R, 20 + rnd() % 200, 1000 + i);
+	mkroot();
+	s = open_store(root, 1 << 20, 1ull << 30, 1);
+	if (s == NULL)
+		return -1;
+	snprintf(seg, sizeof(seg), "%s" SHARD_DIR "/%020d.zst", root, 0);
+	nframes = 0;
+	for (i = 0; i < R.n; i += 50) {
+		append_range(s, &R, i, i + 50);
+		sl_store_flush(s);
+		stat(seg, &st);
+		frame_end[nframes] = st.st_size;
+		frame_rec[nframes++] = i + 50;
+	}
+	if (seal)
+		sl_store_free(s);
+	else
+		*open_out = s;
+	return 0;
+}
+
+struct result {
+	long recs;
+	int damage;
+	uint64_t first_damage_off;
+	char first_damage_seg[400];
+	int err;
+	struct sl_reader_stats st;
+};
+
+static void
+on_damage2(void *arg, const struct sl_reader_damage *d)
+{
+	struct result *res = arg;
+
+	if (res->damage++ == 0) {
+		res->first_damage_off = d->offset;
+		snprintf(res->first_damage_seg, sizeof(res->first_damage_seg), "%s", d->segment);
+	}
+}
+
+static volatile uint8_t touch;
+
+static struct result
+read_all(const char *path, int verify)
+{
+	struct result res;
+	struct sl_reader_params p = { .verify = verify, .on_damage = on_damage2, .arg = &res };
+	const char *paths[] = { path };
+	struct sl_reader_rec rec;
+	struct sl_reader *rd;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	rd = sl_reader_open(paths, 1, &p, NULL, 0);
+	if (rd == NULL) {
+		res.err = -errno;
+		return res;
+	}
+	while ((rc = sl_reader_next(rd, &rec)) != 0) {
+		if (rc < 0) {
+			res.err = rc;
+			continue;
+		}
+		/* touch the last byte so ASan sees any bad pointer */
+		if (rec.rec->len)
+			touch ^= rec.msg[rec.rec->len - 1];
+		res.recs++;
+	}
+	sl_reader_stats(rd, &res.st);
+	sl_reader_free(rd);
+	return res;
+}
+
+static void
+flip(const char *path, off_t off)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t b;
+
+	if (pread(fd, &b, 1, off) == 1) {
+		b ^= 0x5a;
+		if (pwrite(fd, &b, 1, off) != 1)
+			abort();
+	}
+	close(fd);
+}
+
+static int
+test_verify_reports_a_flipped_byte_and_reads_the_other_frames(void)
+{
+	struct result res;
+	int k = 7, verify;
+	off_t at;
+
+	SL_ASSERT_EQ(make_segment(1, NULL), 0);
+	at = frame_end[k - 1] + (frame_end[k] - frame_end[k - 1]) / 2;
+	flip(seg, at);
+	for (verify = 0; verify <= 1; verify++) {
+		res = read_all(seg, verify);
+		SL_ASSERT_EQ(res.err, 0);
+		SL_ASSERT_EQ(res.damage, 1);
+		SL_ASSERT_EQ(res.first_damage_off, frame_end[k - 1]);
+		SL_ASSERT(strcmp(res.first_damage_seg, seg) == 0);
+		SL_ASSERT_EQ(res.recs, 1000 - 50);
+	}
+	rmroot();
+	return 0;
+}
+
+static int
+test_flipped_byte_in_an_unsealed_segment_is_skipped_too(void)
+{
+	struct sl_store *s = NULL;
+	struct result res;
+	char copy[500];
+	int k = 3;
+
+	SL_ASSERT_EQ(make_segment(0, &s), 0);
+	snprintf(copy, sizeof(copy), "%s/copy.zst", root);
+	SL_ASSERT_EQ(copy_file(seg, copy, -1), 0);
+	flip(copy, frame_end[k - 1] + 20);
+	res = read_all(copy, 1);
+	SL_ASSERT_EQ(res.damage, 1);
+	SL_ASSERT_EQ(res.first_damage_off, frame_end[k - 1]);
+	SL_ASSERT_EQ(res.recs, 1000 - 50);
+	/* The magic itself: the frame cannot be found, the reader resyncs. */
+	SL_ASSERT_EQ(copy_file(seg, copy, -1), 0);
+	flip(copy, frame_end[k - 1]);
+	res = read_all(copy, 1);
+	SL_ASSERT(res.damage >= 1);
+	SL_ASSERT_EQ(res.first_damage_off, frame_end[k - 1]);
+	SL_ASSERT_EQ(res.recs, 1000 - 50);
+	sl_store_free(s);
+	rmroot();
+	return 0;
+}
+
+static int
+test_torn_tail_stops_cleanly_after_the_whole_frames(void)
+{
+	struct sl_store *s = NULL;
+	struct result res;
+	char copy[500];
+	int k;
+
+	SL_ASSERT_EQ(make_segment(0, &s), 0);
+	snprintf(copy, sizeof(copy), "%s/copy.zst", root);
+	for (k = 1; k < nframes; k += 3) {
+		off_t cut = frame_end[k - 1] + 1 + rnd() % (frame_end[k] - frame_end[k - 1] - 1);
+
+		SL_ASSERT_EQ(copy_file(seg, copy, cut), 0);
+		res = read_all(copy, 0);
+		SL_ASSERT_EQ(res.err, 0);
+		SL_ASSERT_EQ(res.recs, frame_rec[k - 1]);
+		SL_ASSERT_EQ(res.st.torn, 1);
+		SL_ASSERT_EQ(res.first_damage_off, frame_end[k - 1]);
+	}
+	/* the open segment itself, no tail: no damage */
+	res = read_all(seg, 1);
+	SL_ASSERT_EQ(res.damage, 0);
+	SL_ASSERT_EQ(res.recs, 1000);
+	sl_store_free(s);
+	rmroot();
+	return 0;
+}
+
+static int
+test_damaged_index_is_reported_and_all_records_still_read(void)
+{
+	struct sl_seg_trailer t;
+	struct result res;
+	struct stat st;
+	int fd;
+
+	SL_ASSERT_EQ(make_segment(1, NULL), 0);
+	fd = open(seg, O_RDONLY);
+	fstat(fd, &st);
+	SL_ASSERT_EQ(sl_seg_read_trailer(fd, st.st_size, &t), 1);
+	close(fd);
+	flip(seg, t.index_off + 8 + 32 + 48 * 3 + 9);
+	res = read_all(seg, 0);
+	SL_ASSERT_EQ(res.damage, 1);
+	SL_ASSERT_EQ(res.first_damage_off, t.index_off);
+	SL_ASSERT_EQ(res.recs, 1000);
+	SL_ASSERT_EQ(res.st.sealed, 0);
+	/* a damaged trailer */
+	flip(seg, st.st_size - 10);
+	res = read_all(seg, 1);
+	SL_ASSERT(res.damage >= 1);
+	SL_ASSERT_EQ(res.recs, 1000);
+	rmroot();
+	return 0;
+}
+
+static int
+test_not_a_segment_and_missing_files_are_errors(void)
+{
+	const char *missing[] = { "/nonexistent/sluice.zst" };
+	const char *paths[1];
+	struct sl_reader_rec rec;
+	struct sl_reader *rd;
+	char path[300], err[256];
+	FILE *f;
+
+	SL_ASSERT(sl_reader_open(missing, 1, NULL, err, sizeof(err)) == NULL);
+	SL_ASSERT_EQ(errno, ENOENT);
+	SL_ASSERT(strstr(err, "/nonexistent") != NULL);
+	mkroot();
+	snprintf(path, sizeof(path), "%s/x.zst", root);
+	f = fopen(path, "w");
+	fputs("hello, this is not a segment at all, just some text\n", f);
+	fclose(f);
+	paths[0] = path;
+	rd = sl_reader_open(paths, 1, NULL, err, sizeof(err));
+	SL_ASSERT(rd != NULL);
+	SL_ASSERT_EQ(sl_reader_next(rd, &rec), -EINVAL);
+	SL_ASSERT(strstr(sl_reader_error(rd), "not a sluice segment") != NULL);
+	SL_ASSERT_EQ(sl_reader_next(rd, &rec), 0);
+	sl_reader_free(rd);
+	rmroot();
+	return 0;
+}
+
+static int
+test_directories_are_read_in_path_order(void)
+{
+	struct sl_store_params p = {
+		.tenant = "default", .stream = "default", .zstd_level = 1,
+		.batch_size = 4096, .segment_size = 8192,
+	};
+	const char *paths[1];
+	struct sl_reader_rec rec;
+	struct sl_reader *rd;
+	struct sl_store *s;
+	uint64_t expect = 0;
+	int shard, n = 0;
+
+	mkroot();
+	p.root = root;
+	recs_free(&R);
+	for (n = 0; n < 400; n++)
+		recs_add(&R, 100, n);
+	for (shard = 1; shard >= 0; shard--) {
+		p.shard = shard;
+		s = sl_store_create(&p);
+		SL_ASSERT(s != NULL);
+		append_range(s, &R, 0, 400);
+		sl_store_free(s);
+	}
+	paths[0] = root;
+	rd = sl_reader_open(paths, 1, NULL, NULL, 0);
+	SL_ASSERT(rd != NULL);
+	n = 0;
+	while (sl_reader_next(rd, &rec) == 1) {
+		SL_ASSERT_EQ(rec.shard, n < 400 ? 0 : 1);
+		if (n == 400)
+			expect = 0;
+		SL_ASSERT_EQ(rec.seq, expect);
+		expect++;
+		n++;
+	}
+	sl_reader_free(rd);
+	SL_ASSERT_EQ(n, 800);
+	rmroot();
+	return 0;
+}
+
+static int
+test_garbage_never_crashes_the_reader(void)
+{
+	char copy[500];
+	uint8_t *orig;
+	struct stat st;
+	int fd, i, round;
+
+	SL_ASSERT_EQ(make_segment(1, NULL), 0);
+	fd = open(seg, O_RDONLY);
+	fstat(fd, &st);
+	orig = malloc(st.st_size);
+	SL_ASSERT(read(fd, orig, st.st_size) == st.st_size);
+	close(fd);
+	snprintf(copy, sizeof(copy), "%s/fuzz.zst", root);
+	for (round = 0; round < 600; round++) {
+		off_t len = st.st_size;
+		int nflip = 1 + rnd() % 8;
+		uint8_t *m = malloc(len);
+
+		memcpy(m, orig, len);
+		for (i = 0; i < nflip; i++) {
+			/* bias towards the structures: header, frame starts, index, trailer */
+			off_t at = rnd() % 4 == 0 ? (off_t)(rnd() % 200) :
+				rnd() % 4 == 0 ? len - 1 - (off_t)(rnd() % 600) :
+				(off_t)(rnd() % len);
+			m[at] = rnd() % 3 == 0 ? 0xff : (uint8_t)rnd();
+		}
+		if (round % 5 == 0)
+			len = rnd() % len;
+		if (round % 50 == 0)
+			for (i = 0; i < len; i++)
+				m[i] = rnd();
+		fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		SL_ASSERT(write(fd, m, len) == len);
+		close(fd);
+		free(m);
+		read_all(copy, round & 1);
+	}
+	free(orig);
+	rmroot();
+	return 0;
+}
+
+static const char *argv0;
+
+/* Run a shell command, capture stdout into @p out. @return exit status. */
+static int
+run(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n;
+	int st;
+
+	if (f == NULL)
+		return -1;
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int
+test_sluice_cat_formats_counts_and_exit_codes(void)
+{
+	static const char *msgs[] = { "q\"b\\s\x01\x7f", "caf\xc3\xa9", "\xff\xfe", "" };
+	struct sl_store_params p = {
+		.tenant = "default", .stream = "default", .shard = 5, .zstd_level = 1,
+		.batch_size = 1 << 16, .segment_size = 1 << 20,
+	};
+	char cat[600], cmd[1500], out[8192], segp[400];
+	struct sl_store *s;
+	unsigned int i;
+	char *slash;
+
+	snprintf(cat, sizeof(cat), "%s", argv0);
+	slash = strrchr(cat, '/');
+	snprintf(slash ? slash + 1 : cat, sizeof(cat) - (slash ? slash + 1 - cat : 0),
+		 "../../app/sluice-cat/sluice-cat");
+	if (access(cat, X_OK) != 0) {
+		printf("# SKIP %s not built\n", cat);
+		return 0;
+	}
+	mkroot();
+	p.root = root;
+	s = sl_store_create(&p);
+	SL_ASSERT(s != NULL);
+	for (i = 0; i < 4; i++) {
+		uint8_t buf[128];
+		struct sl_rec h;
+
+		memset(&h, 0, sizeof(h));
+		h.len = strlen(msgs[i]);
+		h.orig_len = h.len + (i == 1 ? 10 : 0);
+		h.rx_ns = 1795000000123456789ull + i * 1000000000ull;
+		h.src[10] = h.src[11] = 0xff;
+		h.src[12] = 10; h.src[15] = 1;
+		h.dst[10] = h.dst[11] = 0xff;
+		h.dst[12] = 10; h.dst[15] = 2;
+		if (i == 2) {
+			memset(h.src, 0, 16);
+			h.src[0] = 0x20; h.src[1] = 0x01; h.src[15] = 9;
+			h.flags = SL_REC_F_IPV6;
+		}
+		h.sport = 40000 + i;
+		h.dport = 514;
+		h.tenant = 1; h.stream = 2; h.rule = 3;
+		h.flags |= i == 1 ? SL_REC_F_TRUNCATED | SL_REC_F_REASSEMBLED : 0;
+		h.severity = i == 3 ? SL_SEV_NONE : 6;
+		h.facility = i == 3 ? SL_FAC_NONE : 1;
+		h.transport = i == 2 ? SL_TRANSPORT_TCP : SL_TRANSPORT_UDP;
+		memcpy(buf, &h, 64);
+		memcpy(buf + 64, msgs[i], h.len);
+		SL_ASSERT_EQ(sl_store_append(s, buf, 64 + h.len, 1, h.rx_ns, h.rx_ns), 0);
+	}
+	sl_store_free(s);
+
+	snprintf(cmd, sizeof(cmd), "'%s' --format json '%s'", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	if (strcmp(out,
+	    "{\"rx_ns\":1795000000123456789,\"time\":\"2026-11-18T11:06:40.123456789Z\",\"src\":\"10.0.0.1\",\"sport\":40000,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"udp\",\"vlan\":0,\"tenant\":1,\"stream\":2,\"rule\":3,\"severity\":6,\"facility\":1,\"flags\":[],\"len\":7,\"orig_len\":7,\"shard\":5,\"seq\":0,\"msg\":\"q\\\"b\\\\s\\u0001\x7f\"}\n"
+	    "{\"rx_ns\":1795000001123456789,\"time\":\"2026-11-18T11:06:41.123456789Z\",\"src\":\"10.0.0.1\",\"sport\":40001,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"udp\",\"vlan\":0,\"tenant\":1,\"stream\":2,\"rule\":3,\"severity\":6,\"facility\":1,\"flags\":[\"truncated\",\"reassembled\"],\"len\":5,\"orig_len\":15,\"shard\":5,\"seq\":1,\"msg\":\"caf\xc3\xa9\"}\n"
+	    "{\"rx_ns\":1795000002123456789,\"time\":\"2026-11-18T11:06:42.123456789Z\",\"src\":\"2001::9\",\"sport\":40002,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"tcp\",\"vlan\":0,\"tenant\":1,\"stream\":2,\"rule\":3,\"severity\":6,\"facility\":1,\"flags\":[\"ipv6\"],\"len\":2,\"orig_len\":2,\"shard\":5,\"seq\":2,\"msg_b64\":\"//4=\"}\n"
+	    "{\"rx_ns\":1795000003123456789,\"time\":\"2026-11-18T11:06:43.123456789Z\",\"src\":\"10.0.0.1\",\"sport\":40003,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"udp\",\"vlan\":0,\"tenant\":1,\"stream\":2,\"rule\":3,\"severity\":null,\"facility\":null,\"flags\":[],\"len\":0,\"orig_len\":0,\"shard\":5,\"seq\":3,\"msg\":\"\"}\n") != 0)
+		SL_FAIL("json output:\n%s", out);
+	snprintf(cmd, sizeof(cmd), "'%s' --format text '%s'", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	if (strcmp(out,
+	    "2026-11-18T11:06:40.123456789Z 10.0.0.1:40000 -> 10.0.0.2:514 udp q\"b\\x5cs\\x01\\x7f\n"
+	    "2026-11-18T11:06:41.123456789Z 10.0.0.1:40001 -> 10.0.0.2:514 udp caf\\xc3\\xa9\n"
+	    "2026-11-18T11:06:42.123456789Z [2001::9]:40002 -> 10.0.0.2:514 tcp \\xff\\xfe\n"
+	    "2026-11-18T11:06:43.123456789Z 10.0.0.1:40003 -> 10.0.0.2:514 udp \n") != 0)
+		SL_FAIL("text output:\n%s", out);
+	snprintf(cmd, sizeof(cmd), "'%s' --format raw '%s' | od -An -tx1 | tr -d ' \\n'", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	SL_ASSERT(strcmp(out, "712262" "5c73017f0a" "636166c3a90a" "fffe0a" "0a") == 0);
+	snprintf(cmd, sizeof(cmd), "'%s' --count '%s'", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	SL_ASSERT(strcmp(out, "4\n") == 0);
+	snprintf(cmd, sizeof(cmd), "'%s' --count --since 2026-11-18T11:06:41.123456789Z "
+		 "--until 1795000003123456789 '%s'", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	SL_ASSERT(strcmp(out, "2\n") == 0);
+	snprintf(cmd, sizeof(cmd), "'%s' --count --since 2026-11-18T12:06:41+01:00 '%s'", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	SL_ASSERT(strcmp(out, "3\n") == 0);
+	snprintf(cmd, sizeof(cmd), "'%s' --verify '%s' 2>&1", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	SL_ASSERT(strstr(out, "0 damaged") != NULL);
+	snprintf(segp, sizeof(segp), "%s/default/default/shard-05/%020d.zst", root, 0);
+	flip(segp, 200);
+	snprintf(cmd, sizeof(cmd), "'%s' --verify '%s' 2>&1", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 1);
+	SL_ASSERT(strstr(out, "offset 168") != NULL && strstr(out, segp) != NULL);
+	snprintf(cmd, sizeof(cmd), "'%s' '%s/nonexistent' 2>&1", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 2);
+	SL_ASSERT(strstr(out, "No such file") != NULL);
+	snprintf(cmd, sizeof(cmd), "'%s' --since yesterday '%s' 2>&1", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 2);
+	rmroot();
+	return 0;
+}
+
+static const struct sl_test_case cases[] = {
+	SL_TEST(test_verify_reports_a_flipped_byte_and_reads_the_other_frames),
+	SL_TEST(test_flipped_byte_in_an_unsealed_segment_is_skipped_too),
+	SL_TEST(test_torn_tail_stops_cleanly_after_the_whole_frames),
+	SL_TEST(test_damaged_index_is_reported_and_all_records_still_read),
+	SL_TEST(test_not_a_segment_and_missing_files_are_errors),
+	SL_TEST(test_directories_are_read_in_path_order),
+	SL_TEST(test_garbage_never_crashes_the_reader),
+	SL_TEST(test_sluice_cat_formats_counts_and_exit_codes),
+};
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	rte_log_set_global_level(RTE_LOG_ERR);
+	argv0 = argv[0];
+	rc = sl_test_main(argc, argv, cases, SL_DIM(cases), false);
+	recs_free(&R);
+	return rc;
+}

@@ -71,6 +71,7 @@ struct sl_worker {
 	uint16_t port_id;
 	uint16_t queue;
 	volatile int done;
+	int flushed;                    /**< reassembly emptied at stop */
 	struct sl_decode *decode;
 	struct sl_shard_tx *shard;
 	uint64_t next_poll;

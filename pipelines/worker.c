@@ -122,6 +122,10 @@ sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
 	if (now >= w->next_poll) {
 		sl_shard_tx_poll(w->shard, now);
 		w->next_poll = now + run->poll_tsc;
+		/* Reassembly timeouts run inside decode bursts: give it an
+		 * empty one now and then when traffic stops. */
+		if (n == 0)
+			sl_decode_burst(w->decode, pkts, 0, now, dg, tx, &ntx);
 	}
 	if (n == 0)
 		return 0;
@@ -160,6 +164,11 @@ sl_worker_drain(struct sl_worker *w)
 {
 	if (w->done)
 		return 1;
+	if (!w->flushed) {
+		/* Datagrams still in reassembly will never complete. */
+		sl_decode_flush(w->decode);
+		w->flushed = 1;
+	}
 	if (sl_shard_tx_flush(w->shard) != 0)
 		return 0;
 	w->done = 1;

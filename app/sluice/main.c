@@ -227,6 +227,7 @@ build(struct sl_app *app, char *err, size_t len)
 			.frag_max_flows = (uint32_t)o->frag_flows,
 			.frag_max_per_flow = FRAG_PER_FLOW,
 			.frag_timeout_ms = (uint32_t)o->frag_timeout_ms,
+			.frag_max_mbufs = (uint32_t)o->frag_flows * FRAG_MBUFS_PER_FLOW,
 			.rx_cksum_offload = app->port.rx_cksum,
 			.socket_id = socket,
 		};

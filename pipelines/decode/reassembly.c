@@ -79,6 +79,8 @@ struct sl_frag_table {
 	uint32_t max_per_flow;
 	uint32_t entry_size;
 	uint32_t n_free;
+	uint32_t held;                 /* mbufs in the table */
+	uint32_t max_held;             /* cap on held */
 	struct frag_list live;
 	struct frag_entry **free_list;
 	uint8_t *entries;
@@ -119,6 +121,7 @@ sl_frag_create(uint32_t max_flows, uint32_t max_per_flow, uint32_t timeout_ms,
 	t->max_flows = max_flows;
 	t->max_per_flow = max_per_flow;
 	t->timeout_tsc = (uint64_t)timeout_ms * (rte_get_tsc_hz() / 1000);
+	t->max_held = max_flows * max_per_flow;
 	t->entry_size = RTE_ALIGN_CEIL(sizeof(struct frag_entry) +
 				       max_per_flow * sizeof(struct frag_piece),
 				       RTE_CACHE_LINE_SIZE);
@@ -171,8 +174,44 @@ entry_discard(struct sl_frag_table *t, struct frag_entry *e)
 
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(e->p[i].m);
+	t->held -= n;
 	entry_release(t, e);
 	return n;
+}
+
+/* Evict the oldest datagram other than @p keep. @return 0, or -1 if none. */
+static int
+evict_oldest(struct sl_frag_table *t, const struct frag_entry *keep)
+{
+	struct frag_entry *old = TAILQ_FIRST(&t->live);
+
+	if (old == keep && old != NULL)
+		old = TAILQ_NEXT(old, next);
+	if (old == NULL)
+		return -1;
+	CTR(t, drop_frag_evicted) += entry_discard(t, old);
+	return 0;
+}
+
+void
+sl_frag_set_max_mbufs(struct sl_frag_table *t, uint32_t max_mbufs)
+{
+	t->max_held = max_mbufs ? max_mbufs : t->max_flows * t->max_per_flow;
+}
+
+void
+sl_frag_flush(struct sl_frag_table *t)
+{
+	struct frag_entry *e;
+
+	while ((e = TAILQ_FIRST(&t->live)) != NULL)
+		CTR(t, drop_frag_unfinished) += entry_discard(t, e);
+}
+
+uint32_t
+sl_frag_mbufs_held(const struct sl_frag_table *t)
+{
+	return t->held;
 }
 
 void
@@ -242,6 +281,7 @@ entry_complete(struct sl_frag_table *t, struct frag_entry *e)
 			rte_pktmbuf_free(head);
 			for (j = i; j < n; j++)
 				rte_pktmbuf_free(e->p[j].m);
+			t->held -= n;
 			entry_release(t, e);
 			CTR(t, drop_frag_bad) += n;
 			return NULL;
@@ -268,6 +308,7 @@ entry_complete(struct sl_frag_table *t, struct frag_entry *e)
 		ip6 = rte_pktmbuf_mtod_offset(head, struct rte_ipv6_hdr *, e->l3_off);
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(extra + e->total));
 	}
+	t->held -= e->n;
 	/* The NIC's verdicts were about the first fragment only. */
 	head->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
 	entry_release(t, e);
@@ -308,7 +349,9 @@ sl_frag_add(struct sl_frag_table *t, struct rte_mbuf *m,
 		}
 	}
 	if (e == NULL) {
-		if (t->n_free == 0) {
+		/* Full: the oldest datagram makes room. A flood of fragments
+		 * that never complete then costs only itself. */
+		if (t->n_free == 0 && evict_oldest(t, NULL) != 0) {
 			CTR(t, drop_frag_table_full)++;
 			rte_pktmbuf_free(m);
 			return NULL;
@@ -349,8 +392,18 @@ sl_frag_add(struct sl_frag_table *t, struct rte_mbuf *m,
 	if ((i > 0 && e->p[i - 1].off + e->p[i - 1].len > off) ||
 	    (i < n && end > e->p[i].off) || n == t->max_per_flow)
 		goto bad_all;
+	while (t->held >= t->max_held)
+		if (evict_oldest(t, e) != 0)
+			break;
+	if (t->held >= t->max_held) {
+		/* This datagram alone fills the cap. */
+		CTR(t, drop_frag_evicted) += entry_discard(t, e) + 1;
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
 	if (i < n)
 		memmove(&e->p[i + 1], &e->p[i], (n - i) * sizeof(e->p[0]));
+	t->held++;
 	e->p[i].m = m;
 	e->p[i].off = off;
 	e->p[i].len = len;

@@ -68,6 +68,20 @@ struct rte_mbuf *sl_frag_add(struct sl_frag_table *t, struct rte_mbuf *m,
  */
 unsigned int sl_frag_expire(struct sl_frag_table *t, uint64_t now, unsigned int max);
 
+/**
+ * Cap the mbufs the table holds (0: no cap beyond flows x per-flow). When a
+ * new fragment would pass it, the oldest datagrams are evicted
+ * (drop_frag_evicted), so a flood of incomplete datagrams cannot starve the
+ * mempool or lock newer datagrams out.
+ */
+void sl_frag_set_max_mbufs(struct sl_frag_table *t, uint32_t max_mbufs);
+
+/** Free every datagram in the table, counted as drop_frag_unfinished. */
+void sl_frag_flush(struct sl_frag_table *t);
+
+/** Mbufs currently held. */
+uint32_t sl_frag_mbufs_held(const struct sl_frag_table *t);
+
 /** Datagrams currently in reassembly. */
 uint32_t sl_frag_in_use(const struct sl_frag_table *t);
 

@@ -69,6 +69,8 @@ sl_decode_create(const struct sl_decode_params *p)
 		rte_errno = err;
 		return NULL;
 	}
+	if (p->frag_max_mbufs)
+		sl_frag_set_max_mbufs(d->frag, p->frag_max_mbufs);
 	return d;
 nomem:
 	sl_decode_free(d);
@@ -96,6 +98,12 @@ void
 sl_decode_drain(struct sl_decode *d)
 {
 	RTE_SET_USED(d);
+}
+
+void
+sl_decode_flush(struct sl_decode *d)
+{
+	sl_frag_flush(d->frag);
 }
 
 void

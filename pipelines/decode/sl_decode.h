@@ -48,6 +48,8 @@ struct sl_decode;
 	X(drop_bad_l4_cksum, "UDP checksum wrong (or zero on IPv6)") \
 	X(drop_bad_ext_hdr,  "IPv6 extension header chain malformed or too long") \
 	X(drop_frag_bad,     "fragment rejected as malformed or overlapping") \
+	X(drop_frag_evicted, "fragments freed unassembled: the table (flows or mbufs) was full and a newer datagram took the oldest one's place") \
+	X(drop_frag_unfinished, "fragments freed unassembled at shutdown") \
 	X(drop_frag_table_full, "fragment dropped: reassembly table full (memory cap)") \
 	X(drop_frag_timeout, "fragments freed unassembled after the timeout") \
 	X(drop_frag_dup,     "exact duplicate fragment dropped (datagram kept)") \
@@ -72,6 +74,8 @@ struct sl_decode_params {
 	uint32_t frag_max_flows;        /**< datagrams in reassembly at once (memory cap); 0: 1024 */
 	uint32_t frag_max_per_flow;     /**< fragments per datagram (<= 8192); 0: 64 */
 	uint32_t frag_timeout_ms;       /**< unassembled fragments are freed after this; 0: 2000 */
+	uint32_t frag_max_mbufs;        /**< mbufs reassembly may hold (0: flows x per-flow);
+					     past it the oldest datagram is evicted */
 	bool rx_cksum_offload;          /**< trust RTE_MBUF_F_RX_*_CKSUM_GOOD/BAD from the NIC */
 	int socket_id;                  /**< NUMA socket for tables */
 };
@@ -127,6 +131,12 @@ uint16_t sl_decode_burst(struct sl_decode *d, struct rte_mbuf **pkts, uint16_t n
  * stays part of the contract.)
  */
 void sl_decode_drain(struct sl_decode *d);
+
+/**
+ * Free every datagram still in reassembly, counting its fragments as
+ * drop_frag_unfinished: call when RX stops, before the final counters.
+ */
+void sl_decode_flush(struct sl_decode *d);
 
 /** Count replies the caller could not transmit. */
 void sl_decode_count_tx_drop(struct sl_decode *d, uint16_t n);

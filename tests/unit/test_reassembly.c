@@ -480,7 +480,7 @@ test_expired_entry_is_replaced_by_new_fragment(void)
 }
 
 static int
-test_table_full_drops_new_fragments_without_leak(void)
+test_table_full_evicts_the_oldest_so_new_datagrams_complete(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
@@ -491,24 +491,59 @@ test_table_full_drops_new_fragments_without_leak(void)
 	p.frag_max_flows = 16;
 	SL_ASSERT_EQ(run_open(&r, &p), 0);
 	len = make_dgram(3000, 4, false);
-	/* 100 datagrams, first two fragments of each: a flood of partials. */
+	/* 100 datagrams, first two fragments of each: a flood of partials.
+	 * The table keeps the newest 16; older ones are evicted, counted. */
 	for (k = 0; k < 100; k++) {
 		n = t_frag4(m, 2, dgram, len, 1480, (uint16_t)(1000 + k), T_SRC4, T_DST4);
 		feed(&r, m, n);
 		total += n;
 	}
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 16);
-	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_table_full), total - 32);
+	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_evicted), total - 32);
+	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_table_full), 0);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 32);
 	/* A held datagram can still complete. */
-	n = t_frag4(m, MAXF, dgram, len, 1480, 1000, T_SRC4, T_DST4);
+	n = t_frag4(m, MAXF, dgram, len, 1480, 1099, T_SRC4, T_DST4);
 	feed(&r, m + 2, n - 2);
 	rte_pktmbuf_free(m[0]);
 	rte_pktmbuf_free(m[1]);
 	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(check_whole(&r.out[0], 3000, false), 0);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 15);
-	/* Freeing the handle frees what it holds. */
+	/* A new datagram sent whole after the flood completes too. */
+	n = t_frag4(m, MAXF, dgram, len, 1480, 5000, T_SRC4, T_DST4);
+	feed(&r, m, n);
+	SL_ASSERT_EQ(r.n_out, 2);
+	SL_ASSERT_EQ(check_whole(&r.out[1], 3000, false), 0);
+	/* Stop: what is left is counted, then nothing is held. */
+	sl_decode_flush(r.d);
+	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_unfinished), 30);
+	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 0);
+	return run_close(&r);
+}
+
+static int
+test_mbuf_cap_evicts_the_oldest_datagram(void)
+{
+	struct sl_decode_params p = t_params();
+	struct rte_mbuf *m[MAXF];
+	struct run r;
+	unsigned int k, n;
+	uint32_t len;
+
+	p.frag_max_flows = 64;
+	p.frag_max_mbufs = 10;
+	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	len = make_dgram(3000, 4, false);
+	/* Six partial datagrams of two fragments: only ten mbufs may be
+	 * held, so the oldest goes. */
+	for (k = 0; k < 6; k++) {
+		n = t_frag4(m, 2, dgram, len, 1480, (uint16_t)(2000 + k), T_SRC4, T_DST4);
+		feed(&r, m, n);
+	}
+	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 5);
+	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_evicted), 2);
+	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 10);
 	return run_close(&r);
 }
 
@@ -551,7 +586,8 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_fragments_of_other_protocols_are_not_held),
 	SL_TEST(test_unfinished_datagram_times_out_and_is_counted),
 	SL_TEST(test_expired_entry_is_replaced_by_new_fragment),
-	SL_TEST(test_table_full_drops_new_fragments_without_leak),
+	SL_TEST(test_table_full_evicts_the_oldest_so_new_datagrams_complete),
+	SL_TEST(test_mbuf_cap_evicts_the_oldest_datagram),
 	SL_TEST(test_too_many_fragments_drop_the_datagram),
 };
 

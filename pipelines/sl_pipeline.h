@@ -32,6 +32,7 @@
 	X(rx_pkts,      "packets received from the queue") \
 	X(msgs,         "datagrams handed to the shard stage") \
 	X(tx_pkts,      "replies transmitted") \
+	X(rx_paused,    "polls skipped: writers behind and RX backpressure on") \
 	X(busy_cycles,  "TSC cycles spent on non-empty bursts")
 
 #define SL_WORKER_CTR_ENUM(name, help) SL_WORKER_ ## name,
@@ -72,6 +73,7 @@ struct sl_worker {
 	uint16_t queue;
 	volatile int done;
 	int flushed;                    /**< reassembly emptied at stop */
+	bool backpressure;              /**< pause RX instead of dropping when writers are behind */
 	struct sl_decode *decode;
 	struct sl_shard_tx *shard;
 	uint64_t next_poll;

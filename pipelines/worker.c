@@ -117,6 +117,15 @@ sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
 	uint16_t n, nd, ntx = 0, sent, i;
 	uint64_t now, rx_ns;
 
+	if (w->backpressure && sl_shard_tx_backlog(w->shard) != 0) {
+		/* Writers are behind: leave the packets in the source (a
+		 * capture file waits; a NIC would count imissed). */
+		now = rte_rdtsc();
+		sl_shard_tx_poll(w->shard, now);
+		w->last_rx_tsc = now;
+		w->ctr[SL_WORKER_rx_paused]++;
+		return 0;
+	}
 	n = rte_eth_rx_burst(w->port_id, w->queue, pkts, SL_BURST);
 	now = rte_rdtsc();
 	if (now >= w->next_poll) {

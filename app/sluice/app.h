@@ -19,6 +19,7 @@ struct sl_app {
 	struct sl_roles roles;
 	struct sl_port port;
 	bool port_up;
+	bool backpressure;               /**< workers pause RX while writers are behind */
 	struct sl_run run;
 	struct rte_mempool *chunk_pool;
 	uint32_t chunk_cap;

@@ -31,7 +31,7 @@ RTE_LOG_REGISTER(sl_main_logtype, sluice.main, INFO);
 #define CHUNK_MIN_CAP (64u << 10)
 /* Chunks a shard keeps when its ring is full (sl_shard.c) and a writer's
  * dequeue burst, for pool sizing. */
-#define CHUNK_SLACK 24
+#define CHUNK_SLACK 48
 /* Fragments per datagram in reassembly: 64 KiB over a 1500 MTU is 45. */
 #define FRAG_PER_FLOW 48
 /* Mbufs reassembly may hold per worker, on average, per datagram. */
@@ -76,7 +76,9 @@ control(void *arg)
 		for (i = 0; i < app->roles.n_workers; i++)
 			if (app->workers[i].last_rx_tsc > last)
 				last = app->workers[i].last_rx_tsc;
-		if (now - last > app->opt.idle_exit_ms * (app->run.tsc_hz / 1000)) {
+		/* A worker may have stamped a packet after `now` was read. */
+		if (last < now &&
+		    now - last > app->opt.idle_exit_ms * (app->run.tsc_hz / 1000)) {
 			app->stop_reason = "idle";
 			app->run.stop_rx = 1;
 			return;
@@ -133,6 +135,9 @@ print_plan(FILE *f, const struct sl_app *app)
 	for (i = 0; i < o->n_listen; i++)
 		fprintf(f, "plan: listen %s/%u\n",
 			sl_ip_format(&o->listen[i].ip, ip, sizeof(ip)), o->listen[i].len);
+	fprintf(f, "plan: rx backpressure %s\n", app->backpressure ?
+		"on: RX pauses while writers are behind (nothing dropped for speed)" :
+		"off: when writers are behind, messages are dropped and counted (drop_ring_full)");
 	if (o->n_listen == 0)
 		fprintf(f, "plan: no --listen: UDP to any address is ingested, nothing is answered\n");
 	fprintf(f, "plan: out %s, %u shard(s), zstd level %d, batch %" PRIu64
@@ -245,6 +250,7 @@ build(struct sl_app *app, char *err, size_t len)
 		wk->port_id = o->port;
 		wk->queue = (uint16_t)w;
 		wk->last_rx_tsc = app->start_tsc;
+		wk->backpressure = app->backpressure;
 		wk->decode = sl_decode_create(&dp);
 		if (wk->decode == NULL) {
 			snprintf(err, len, "worker %u: cannot create the decode stage: %s",
@@ -398,6 +404,8 @@ main(int argc, char **argv)
 			rte_exit(EXIT_FAILURE, "%s\n", err);
 		app.port_up = true;
 	}
+	app.backpressure = app.opt.rx_backpressure == 1 ||
+		(app.opt.rx_backpressure == -1 && strcmp(app.port.driver, "net_pcap") == 0);
 	ret = build(&app, err, sizeof(err));
 	if (ret != 0) {
 		teardown(&app);
@@ -436,9 +444,8 @@ main(int argc, char **argv)
 	if (app.workers)
 		for (l = 0; l < app.roles.n_workers; l++)
 			sl_shard_tx_flush(app.workers[l].shard);
-	for (l = 0; l < app.n_shards; l++) {
-		sl_store_flush(app.stores[l]);
-	}
+	for (l = 0; l < app.n_shards; l++)
+		sl_store_seal(app.stores[l]);
 	sl_stats_print(stdout, &app, true);
 	teardown(&app);
 	rte_eal_cleanup();

@@ -226,6 +226,20 @@ opt_extra_mbufs(struct sl_options *o, const char *v, char *err, size_t len)
 }
 
 static int
+opt_rx_backpressure(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (strcmp(v, "on") == 0)
+		o->rx_backpressure = 1;
+	else if (strcmp(v, "off") == 0)
+		o->rx_backpressure = 0;
+	else if (strcmp(v, "auto") == 0)
+		o->rx_backpressure = -1;
+	else
+		return ERR("--rx-backpressure: '%s' is not on, off or auto", v);
+	return 0;
+}
+
+static int
 opt_ring_size(struct sl_options *o, const char *v, char *err, size_t len)
 {
 	int rc = num_in("--ring-size", v, 4, 65536, &o->ring_size, err, len);
@@ -306,6 +320,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rx-desc", 1, opt_rxd, "N", "RX descriptors per queue (default 1024)" },
 	{ "tx-desc", 1, opt_txd, "N", "TX descriptors per queue (default 1024)" },
 	{ "extra-mbufs", 1, opt_extra_mbufs, "N", "mbufs beyond the computed need (net_pcap infinite_rx keeps the capture in mbufs)" },
+	{ "rx-backpressure", 1, opt_rx_backpressure, "MODE", "on: when writers fall behind, pause RX instead of dropping; off: drop and count; auto: on for net_pcap (a file waits), off otherwise (default auto)" },
 	{ "ring-size", 1, opt_ring_size, "N", "chunks in flight per worker->shard ring (default 64)" },
 	{ "frag-flows", 1, opt_frag_flows, "N", "datagrams in reassembly at once per worker (default 256)" },
 	{ "frag-timeout", 1, opt_frag_timeout, "MS", "drop unassembled fragments after MS (default 2000)" },
@@ -356,6 +371,7 @@ sl_options_parse(int argc, char **argv, struct sl_options *o, char *err, size_t 
 	o->rxd = 1024;
 	o->txd = 1024;
 	o->ring_size = DEF_RING_SIZE;
+	o->rx_backpressure = -1;
 	o->frag_flows = DEF_FRAG_FLOWS;
 	o->frag_timeout_ms = DEF_FRAG_TIMEOUT;
 

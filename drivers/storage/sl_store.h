@@ -93,6 +93,13 @@ int sl_store_append(struct sl_store *s, const void *recs, uint32_t len,
 int sl_store_flush(struct sl_store *s);
 
 /**
+ * Flush the open batch and seal the open segment now (shutdown, before the
+ * final counters). The next append opens a new segment.
+ * @return 0 or -errno.
+ */
+int sl_store_seal(struct sl_store *s);
+
+/**
  * Periodic duties: fsync interval. @p now_ms is a monotonic clock in ms.
  * @return 0 or -errno.
  */

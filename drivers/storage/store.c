@@ -710,6 +710,15 @@ fail:
 	return NULL;
 }
 
+int
+sl_store_seal(struct sl_store *s)
+{
+	int rc = sl_store_flush(s);
+	int rc2 = segment_seal(s);
+
+	return rc ? rc : rc2;
+}
+
 void
 sl_store_free(struct sl_store *s)
 {

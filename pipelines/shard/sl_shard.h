@@ -126,6 +126,9 @@ void sl_shard_tx_poll(struct sl_shard_tx *tx, uint64_t now);
  */
 unsigned int sl_shard_tx_flush(struct sl_shard_tx *tx);
 
+/** Chunks waiting in backlogs because their rings were full. */
+unsigned int sl_shard_tx_backlog(const struct sl_shard_tx *tx);
+
 /** The counters of this handle. */
 struct sl_ctr_set sl_shard_counters(const struct sl_shard_tx *tx);
 

@@ -11,11 +11,6 @@
 RTE_LOG_REGISTER(sl_shard_logtype, sluice.shard, NOTICE);
 #define SHARD_LOG(level, ...) SL_LOG(sl_shard_logtype, level, "shard", __VA_ARGS__)
 
-/* Chunks a shard may keep when its ring is full. Small: it absorbs a
- * writer's hiccup, not a writer that cannot keep up. It holds more than
- * one RX burst can fill, so a worker that pauses RX while anything waits
- * here (rx backpressure) never drops. */
-#define SL_SHARD_BACKLOG 40
 
 static const struct sl_ctr_desc shard_ctr_desc[] = {
 	SL_SHARD_COUNTERS(SL_CTR_DESC)

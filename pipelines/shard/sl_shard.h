@@ -22,6 +22,12 @@
 #include "sl_counters.h"
 #include "sl_record.h"
 
+/* Chunks a shard may keep when its ring is full. Small: it absorbs a
+ * writer's hiccup, not a writer that cannot keep up. It holds more than
+ * one RX burst can fill, so a worker that pauses RX while anything waits
+ * here (rx backpressure) never drops. */
+#define SL_SHARD_BACKLOG 40
+
 /** A chunk of records on its way from a worker to a writer. */
 struct sl_chunk {
 	uint32_t used;       /**< bytes of records in data[] */

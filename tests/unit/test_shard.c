@@ -250,16 +250,17 @@ test_full_ring_uses_backlog_then_counts_drops(void)
 
 	memset(msg, 'y', 136);
 	msg[136] = '\0';
-	/* Ring of 4 chunks, 5 records per chunk, backlog of 8 chunks. */
-	SL_ASSERT_EQ(setup(4, 64, 1024), 0);
+	/* Ring of 4 chunks, 5 records per chunk, then the backlog. */
+	SL_ASSERT_EQ(setup(4, 128, 1024), 0);
 	tx = make_tx(1000, UINT64_MAX);
-	for (i = 0; i < 200; i++)
+	for (i = 0; i < 400; i++)
 		sent_ok += put(tx, 0, msg, 1, 0) == 0;
 	cs = sl_shard_counters(tx);
 	dropped = (unsigned int)cs.val[SL_SHARD_drop_ring_full];
-	/* 4 in the ring + 8 in the backlog + 1 open = 13 chunks = 65 records. */
-	SL_ASSERT_EQ(sent_ok, 65);
-	SL_ASSERT_EQ(dropped, 200 - 65);
+	/* 4 in the ring + the backlog + 1 open chunk, 5 records each. */
+	SL_ASSERT_EQ(sent_ok, (4 + SL_SHARD_BACKLOG + 1) * 5);
+	SL_ASSERT_EQ(dropped, 400 - sent_ok);
+	SL_ASSERT_EQ(sl_shard_tx_backlog(tx), SL_SHARD_BACKLOG);
 	SL_ASSERT(cs.val[SL_SHARD_ring_full] > 0);
 	/* The writer catches up: everything kept arrives, in order. */
 	while (sl_shard_tx_flush(tx) != 0 || rte_ring_count(rings[0])) {
@@ -268,8 +269,9 @@ test_full_ring_uses_backlog_then_counts_drops(void)
 			rte_mempool_put(pool, c);
 		}
 	}
-	SL_ASSERT_EQ(stored, 65);
-	SL_ASSERT_EQ(cs.val[SL_SHARD_records], 65);
+	SL_ASSERT_EQ(stored, sent_ok);
+	SL_ASSERT_EQ(cs.val[SL_SHARD_records], sent_ok);
+	SL_ASSERT_EQ(sl_shard_tx_backlog(tx), 0);
 	sl_shard_tx_free(tx);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
 	teardown();

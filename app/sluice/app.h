@@ -36,6 +36,6 @@ struct sl_app {
 };
 
 /** Print every counter set, then the port's, then the summary line. */
-void sl_stats_print(FILE *f, const struct sl_app *app, bool final);
+void sl_stats_print(FILE *f, struct sl_app *app, bool final);
 
 #endif /* SL_APP_H */

@@ -396,6 +396,7 @@ main(int argc, char **argv)
 			.nb_txd = (uint16_t)app.opt.txd,
 			.extra_mbufs = (uint32_t)(app.opt.frag_flows * FRAG_MBUFS_PER_FLOW +
 					       app.opt.extra_mbufs),
+			.mbuf_data_size = (uint16_t)app.opt.mbuf_size,
 			.socket_id = -1,
 		};
 

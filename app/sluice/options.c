@@ -226,6 +226,12 @@ opt_extra_mbufs(struct sl_options *o, const char *v, char *err, size_t len)
 }
 
 static int
+opt_mbuf_size(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return size_in("--mbuf-size", v, 1024, 65535, &o->mbuf_size, err, len);
+}
+
+static int
 opt_rx_backpressure(struct sl_options *o, const char *v, char *err, size_t len)
 {
 	if (strcmp(v, "on") == 0)
@@ -320,6 +326,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rx-desc", 1, opt_rxd, "N", "RX descriptors per queue (default 1024)" },
 	{ "tx-desc", 1, opt_txd, "N", "TX descriptors per queue (default 1024)" },
 	{ "extra-mbufs", 1, opt_extra_mbufs, "N", "mbufs beyond the computed need (net_pcap infinite_rx keeps the capture in mbufs)" },
+	{ "mbuf-size", 1, opt_mbuf_size, "BYTES", "mbuf data room incl. headroom (default 2176); net_af_packet needs it >= framesz + 96" },
 	{ "rx-backpressure", 1, opt_rx_backpressure, "MODE", "on: when writers fall behind, pause RX instead of dropping; off: drop and count; auto: on for net_pcap (a file waits), off otherwise (default auto)" },
 	{ "ring-size", 1, opt_ring_size, "N", "chunks in flight per worker->shard ring (default 64)" },
 	{ "frag-flows", 1, opt_frag_flows, "N", "datagrams in reassembly at once per worker (default 256)" },

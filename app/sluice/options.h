@@ -39,6 +39,7 @@ struct sl_options {
 	uint16_t port;                   /**< --port ID (ethdev port) */
 	uint64_t rxd, txd;               /**< --rx-desc, --tx-desc */
 	uint64_t extra_mbufs;            /**< --extra-mbufs */
+	uint64_t mbuf_size;              /**< --mbuf-size: data room, 0 = DPDK default */
 	int rx_backpressure;             /**< --rx-backpressure: 1 on, 0 off, -1 auto */
 	uint64_t ring_size;              /**< --ring-size: chunks per worker->shard ring */
 	uint64_t frag_flows;             /**< --frag-flows */

@@ -31,7 +31,7 @@ print_set(FILE *f, struct sl_ctr_set s, const char *fmt, unsigned int id,
 }
 
 void
-sl_stats_print(FILE *f, const struct sl_app *app, bool final)
+sl_stats_print(FILE *f, struct sl_app *app, bool final)
 {
 	uint64_t dropped = 0, stored = 0, msgs = 0, busy = 0, pkts = 0;
 	struct sl_port_drops pd;
@@ -67,7 +67,7 @@ sl_stats_print(FILE *f, const struct sl_app *app, bool final)
 	if (app->port_up) {
 		sl_port_print_stats(f, &app->port);
 		if (sl_port_drops(&app->port, &pd) == 0)
-			dropped += pd.imissed + pd.rx_nombuf + pd.ierrors;
+			dropped += pd.imissed + pd.rx_nombuf + pd.ierrors + pd.kernel_drops;
 	}
 	fprintf(f, "summary: rx_pkts=%" PRIu64 " msgs=%" PRIu64 " stored=%" PRIu64
 		" dropped=%" PRIu64 " worker_ns_per_msg=%.1f\n",

@@ -147,13 +147,20 @@ sl_pid_running() {
 	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 
+# net_af_packet joins its sockets to a PACKET_FANOUT group with
+# PACKET_FANOUT_FLAG_DEFRAG, so the kernel reassembles IPv4 fragments before
+# the ring: a ring frame must hold a whole 64 KiB datagram. 65280-byte
+# frames, 16 to a 1 MiB block (the kernel wants blocks of whole pages and
+# whole frames), and mbufs with room for a frame (--mbuf-size 65408).
+SL_AFP_BIG=",blocksz=1044480,framesz=65280,framecnt=${SL_AFP_FRAMES:-1024}"
+
 # sl_sluice_start BUILD OUT LOG [sluice options...]
 # Starts sluice in the node namespace on the node veth through
 # net_af_packet, in the background, bounded by `timeout` (SIGINT at the
 # limit, SIGKILL 10 s later). Waits (up to SL_START_SECS, default 30) for
 # its plan lines. Options after LOG replace the default option set.
 # Environment: SL_LCORES (default 0,1), SL_START_SECS, SL_RUN_SECS (120),
-# SL_AFP_ARGS (extra net_af_packet devargs, e.g. ",framecnt=4096").
+# SL_AFP_ARGS (net_af_packet devargs after qpairs; default $SL_AFP_BIG).
 sl_sluice_start() {
 	local build=$1 out=$2 log=$3 i
 	shift 3
@@ -161,7 +168,8 @@ sl_sluice_start() {
 	local opts=("$@")
 	if [ ${#opts[@]} -eq 0 ]; then
 		opts=(--out "$out" --listen "$SL_NODE4/24" --listen "$SL_NODE6/64"
-			--udp 514 --stats-interval 0 --flush-ms 100)
+			--udp 514 --stats-interval 0 --flush-ms 100
+			--mbuf-size 65408 --rx-desc 512 --tx-desc 256 --frag-flows 64)
 	fi
 	if [ ! -x "$bin" ]; then
 		echo "netns: $bin not built" >&2
@@ -172,7 +180,7 @@ sl_sluice_start() {
 	ip netns exec "$SL_NS_NODE" timeout -s INT -k 10 "${SL_RUN_SECS:-120}" \
 		"$bin" --no-pci --no-huge -m 1024 --file-prefix "sl-ns-$$-$RANDOM" \
 		-l "${SL_LCORES:-0,1}" \
-		--vdev "net_af_packet0,iface=$SL_IF_NODE,qpairs=1${SL_AFP_ARGS:-}" \
+		--vdev "net_af_packet0,iface=$SL_IF_NODE,qpairs=1${SL_AFP_ARGS-$SL_AFP_BIG}" \
 		-- "${opts[@]}" >"$log" 2>&1 &
 	SL_SLUICE_PID=$!
 	for ((i = 0; i < ${SL_START_SECS:-30} * 10; i++)); do

@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <linux/if_packet.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
@@ -217,6 +221,54 @@ wait_link(struct sl_port *port)
 	}
 }
 
+/*
+ * net_af_packet in DPDK 22.11 does not report the frames the kernel drops
+ * when its ring is full. Those sockets are ours (this process's), so find
+ * them and ask the kernel: no silent drop, even below the PMD.
+ */
+static void
+find_packet_sockets(struct sl_port *port)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	port->n_kfd = 0;
+	if (dir == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL && port->n_kfd < RTE_DIM(port->kfd)) {
+		int fd = atoi(de->d_name), domain = 0;
+		socklen_t len = sizeof(domain);
+		struct tpacket_stats ts;
+		socklen_t tlen = sizeof(ts);
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || fd == dirfd(dir))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+		    domain != AF_PACKET)
+			continue;
+		/* Reading resets: start from zero now. */
+		if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ts, &tlen) != 0)
+			continue;
+		port->kfd[port->n_kfd++] = fd;
+	}
+	closedir(dir);
+}
+
+static uint64_t
+kernel_drops(struct sl_port *port)
+{
+	unsigned int i;
+
+	for (i = 0; i < port->n_kfd; i++) {
+		struct tpacket_stats ts;
+		socklen_t len = sizeof(ts);
+
+		if (getsockopt(port->kfd[i], SOL_PACKET, PACKET_STATISTICS, &ts, &len) == 0)
+			port->kernel_drops += ts.tp_drops;
+	}
+	return port->kernel_drops;
+}
+
 int
 sl_port_setup(const struct sl_port_params *p, struct sl_port *port,
 	      char *err, size_t errlen)
@@ -400,6 +452,8 @@ sl_port_setup(const struct sl_port_params *p, struct sl_port *port,
 			 pid, port->driver, rte_strerror(-rc));
 
 	wait_link(port);
+	if (strcmp(port->driver, "net_af_packet") == 0)
+		find_packet_sockets(port);
 
 	if (p->nb_queues > 1 && !port->rss)
 		/* net_af_packet spreads with the kernel's fanout, net_pcap per file. */
@@ -448,7 +502,7 @@ sl_port_close(struct sl_port *port)
 }
 
 int
-sl_port_drops(const struct sl_port *port, struct sl_port_drops *d)
+sl_port_drops(struct sl_port *port, struct sl_port_drops *d)
 {
 	struct rte_eth_stats st;
 	int rc;
@@ -466,11 +520,12 @@ sl_port_drops(const struct sl_port *port, struct sl_port_drops *d)
 	d->rx_nombuf = st.rx_nombuf;
 	d->opackets = st.opackets;
 	d->oerrors = st.oerrors;
+	d->kernel_drops = kernel_drops(port);
 	return 0;
 }
 
 void
-sl_port_print_stats(FILE *f, const struct sl_port *port)
+sl_port_print_stats(FILE *f, struct sl_port *port)
 {
 	struct rte_eth_stats st;
 	unsigned int q, nq;
@@ -489,6 +544,10 @@ sl_port_print_stats(FILE *f, const struct sl_port *port)
 		" opackets=%" PRIu64 " obytes=%" PRIu64 " oerrors=%" PRIu64 "\n",
 		port->port_id, port->driver, st.ipackets, st.ibytes, st.imissed,
 		st.ierrors, st.rx_nombuf, st.opackets, st.obytes, st.oerrors);
+	if (port->n_kfd)
+		fprintf(f, "port %u (%s): kernel ring: drop_kernel_ring=%" PRIu64
+			" (frames the kernel dropped before the PMD saw them)\n",
+			port->port_id, port->driver, kernel_drops(port));
 
 	/* Per queue only where the PMD fills the queue counters. */
 	nq = RTE_MIN((unsigned int)port->nb_queues,

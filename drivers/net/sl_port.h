@@ -39,6 +39,11 @@ struct sl_port {
 	uint16_t nb_rxd;         /**< RX descriptors per queue actually used */
 	uint16_t nb_txd;         /**< TX descriptors per queue actually used */
 	struct rte_mempool *pool;/**< mbuf pool shared by the port's queues */
+	/* net_af_packet: the PMD's packet sockets, whose kernel ring drops
+	 * the PMD does not report (DPDK 22.11); read on the control plane. */
+	int kfd[64];             /**< AF_PACKET sockets of this process */
+	unsigned int n_kfd;
+	uint64_t kernel_drops;   /**< frames the kernel dropped: ring full */
 	bool rx_scatter;         /**< RX may chain mbufs (frame > data room) */
 	uint16_t mtu;            /**< the port's MTU (left as the PMD set it) */
 };
@@ -67,14 +72,20 @@ void sl_port_close(struct sl_port *port);
  * of descriptors), rx_nombuf (no mbuf), ierrors, oerrors, per queue where
  * the PMD reports them. One line per item, prefixed "port N".
  */
-void sl_port_print_stats(FILE *f, const struct sl_port *port);
+void sl_port_print_stats(FILE *f, struct sl_port *port);
 
 /** Port-level drop counters for the final accounting. */
 struct sl_port_drops {
 	uint64_t ipackets, ibytes, imissed, ierrors, rx_nombuf, opackets, oerrors;
+	uint64_t kernel_drops;   /**< net_af_packet: kernel ring full (PACKET_STATISTICS) */
 };
 
-/** Read the port's counters. @return 0 or -errno. */
-int sl_port_drops(const struct sl_port *port, struct sl_port_drops *d);
+/**
+ * Read the port's counters. For net_af_packet this also collects the
+ * kernel's ring drops from the PMD's sockets (PACKET_STATISTICS resets on
+ * read, so the port accumulates them): call from one thread only.
+ * @return 0 or -errno.
+ */
+int sl_port_drops(struct sl_port *port, struct sl_port_drops *d);
 
 #endif /* SL_PORT_H */

@@ -33,7 +33,8 @@
 	X(msgs,         "datagrams handed to the shard stage") \
 	X(tx_pkts,      "replies transmitted") \
 	X(rx_paused,    "polls skipped: writers behind and RX backpressure on") \
-	X(busy_cycles,  "TSC cycles spent on non-empty bursts")
+	X(busy_cycles,  "TSC cycles spent on non-empty bursts") \
+	X(max_gap_us,   "longest time between two RX polls, us (a gauge: stalls of this lcore)")
 
 #define SL_WORKER_CTR_ENUM(name, help) SL_WORKER_ ## name,
 enum sl_worker_counter {
@@ -77,6 +78,8 @@ struct sl_worker {
 	struct sl_decode *decode;
 	struct sl_shard_tx *shard;
 	uint64_t next_poll;
+	uint64_t last_poll;             /**< TSC of the previous RX poll */
+	uint64_t max_gap;               /**< longest gap between polls, TSC */
 } __rte_cache_aligned;
 
 /** One shard as a writer sees it. */

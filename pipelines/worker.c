@@ -128,6 +128,11 @@ sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
 	}
 	n = rte_eth_rx_burst(w->port_id, w->queue, pkts, SL_BURST);
 	now = rte_rdtsc();
+	if (unlikely(now - w->last_poll > w->max_gap) && w->last_poll) {
+		w->max_gap = now - w->last_poll;
+		w->ctr[SL_WORKER_max_gap_us] = w->max_gap * 1000000 / run->tsc_hz;
+	}
+	w->last_poll = now;
 	if (now >= w->next_poll) {
 		sl_shard_tx_poll(w->shard, now);
 		w->next_poll = now + run->poll_tsc;

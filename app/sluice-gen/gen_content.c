@@ -48,12 +48,12 @@ put_ip4(struct gen_rand *r, struct gen_buf *b, bool priv)
 {
 	uint32_t a;
 
-	if (priv) {
-		gb_str(b, gen_rand_pct(r, 70) ? "10." : "192.168.");
-		if (b->len && b->p[b->len - 2] == '0') {
-			gb_u(b, gen_rand_below(r, 256));
-			gb_ch(b, '.');
-		}
+	if (priv && gen_rand_pct(r, 70)) {
+		gb_str(b, "10.");
+		gb_u(b, gen_rand_below(r, 256));
+		gb_ch(b, '.');
+	} else if (priv) {
+		gb_str(b, "192.168.");
 	} else {
 		do {
 			a = gen_rand_range(r, 1, 223);

@@ -81,7 +81,7 @@ gen_file_close(struct gen_file *f)
 /* Little-endian stores: the pcap is written in the host's order, and the
  * magic number tells readers which one that is. */
 static void
-put32(uint8_t *p, uint32_t v)
+le32_put(uint8_t *p, uint32_t v)
 {
 	memcpy(p, &v, 4);
 }
@@ -91,15 +91,15 @@ gen_pcap_header(struct gen_file *f, bool nsec, uint32_t snaplen)
 {
 	uint8_t h[24];
 
-	put32(h, nsec ? 0xa1b23c4du : 0xa1b2c3d4u);
+	le32_put(h, nsec ? 0xa1b23c4du : 0xa1b2c3d4u);
 	h[4] = 2; /* version 2.4 */
 	h[5] = 0;
 	h[6] = 4;
 	h[7] = 0;
-	put32(h + 8, 0);  /* thiszone */
-	put32(h + 12, 0); /* sigfigs */
-	put32(h + 16, snaplen);
-	put32(h + 20, GEN_LINKTYPE_ETHERNET);
+	le32_put(h + 8, 0);  /* thiszone */
+	le32_put(h + 12, 0); /* sigfigs */
+	le32_put(h + 16, snaplen);
+	le32_put(h + 20, GEN_LINKTYPE_ETHERNET);
 	gen_file_put(f, h, sizeof(h));
 }
 
@@ -110,10 +110,10 @@ gen_pcap_packet(struct gen_file *f, bool nsec, uint64_t ts_ns,
 	uint8_t r[16];
 	uint32_t sub = (uint32_t)(ts_ns % 1000000000u);
 
-	put32(r, (uint32_t)(ts_ns / 1000000000u));
-	put32(r + 4, nsec ? sub : sub / 1000);
-	put32(r + 8, hlen + dlen);
-	put32(r + 12, hlen + dlen);
+	le32_put(r, (uint32_t)(ts_ns / 1000000000u));
+	le32_put(r + 4, nsec ? sub : sub / 1000);
+	le32_put(r + 8, hlen + dlen);
+	le32_put(r + 12, hlen + dlen);
 	gen_file_put(f, r, sizeof(r));
 	gen_file_put(f, hdr, hlen);
 	if (dlen)

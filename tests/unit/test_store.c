@@ -137,9 +137,16 @@ append_range(struct sl_store *s, const struct recs *r, uint32_t from, uint32_t t
 
 		if (n > to - from)
 			n = to - from;
-		for (i = 0; i < n; i++)
+		uint64_t lo = UINT64_MAX, hi = 0;
+
+		for (i = 0; i < n; i++) {
+			const struct sl_rec *h = (const void *)(r->buf + r->off[from + i]);
+
 			len += rec_size_at(r, from + i);
-		if (sl_store_append(s, r->buf + r->off[from], len, n, 0, 0) != 0)
+			lo = RTE_MIN(lo, h->rx_ns);
+			hi = RTE_MAX(hi, h->rx_ns);
+		}
+		if (sl_store_append(s, r->buf + r->off[from], len, n, lo, hi) != 0)
 			ret = -1;       /* keep going: errors are counted */
 		from += n;
 	}

@@ -32,6 +32,9 @@ RTE_LOG_REGISTER(sl_main_logtype, sluice.main, INFO);
 /* Chunks a shard keeps when its ring is full (sl_shard.c) and a writer's
  * dequeue burst, for pool sizing. */
 #define CHUNK_SLACK 48
+/* Default batch of a writer that shares its lcore with a worker: about
+ * 0.3 ms of compression, the longest the worker beside it stops polling. */
+#define SHARED_BATCH (128u << 10)
 /* Fragments per datagram in reassembly: 64 KiB over a 1500 MTU is 45. */
 #define FRAG_PER_FLOW 48
 /* Mbufs reassembly may hold per worker, on average, per datagram. */
@@ -126,9 +129,11 @@ print_plan(FILE *f, const struct sl_app *app)
 	for (i = 0; i < app->roles.n_writers; i++) {
 		unsigned int s;
 
-		fprintf(f, "plan: writer %u on lcore %u, shards", i, app->roles.writers[i]);
-		for (s = i; s < app->n_shards; s += app->roles.n_writers)
-			fprintf(f, " %u", s);
+		fprintf(f, "plan: writer %u on lcore %u, batch %u B, shards", i,
+			app->roles.writers[i], app->writer_batch[i]);
+		for (s = 0; s < app->n_shards; s++)
+			if (app->shard_writer[s] == i)
+				fprintf(f, " %u", s);
 		fputc('\n', f);
 	}
 	fprintf(f, "plan: control plane on lcore %u\n", rte_get_main_lcore());
@@ -140,12 +145,55 @@ print_plan(FILE *f, const struct sl_app *app)
 		"off: when writers are behind, messages are dropped and counted (drop_ring_full)");
 	if (o->n_listen == 0)
 		fprintf(f, "plan: no --listen: UDP to any address is ingested, nothing is answered\n");
-	fprintf(f, "plan: out %s, %u shard(s), zstd level %d, batch %" PRIu64
-		" B, flush %" PRIu64 " ms, segment %" PRIu64 " B, max-msg %" PRIu64 " B\n",
-		o->out, app->n_shards, o->zstd_level, o->batch_size, o->flush_ms,
+	fprintf(f, "plan: out %s, %u shard(s), zstd level %d, flush %" PRIu64
+		" ms, segment %" PRIu64 " B, max-msg %" PRIu64 " B\n",
+		o->out, app->n_shards, o->zstd_level, o->flush_ms,
 		o->segment_size, o->max_msg);
 	if (o->tcp_given)
 		fprintf(f, "plan: note: --tcp given, but the TCP receiver is not in this build; TCP is counted and ignored\n");
+}
+
+/* True when writer @p i shares its lcore with a worker. */
+static bool
+writer_shares_lcore(const struct sl_app *app, unsigned int i)
+{
+	unsigned int w;
+
+	for (w = 0; w < app->roles.n_workers; w++)
+		if (app->roles.workers[w] == app->roles.writers[i])
+			return true;
+	return false;
+}
+
+/*
+ * Shards to writers, by weight: a writer with an lcore of its own takes two
+ * shards for each one a writer sharing its lcore with a worker takes, so
+ * the compression spreads the way the lcores' spare time does. Writers
+ * sharing an lcore compress smaller batches by default (SHARED_BATCH): a
+ * batch is compressed in one go, and the worker beside it does not poll
+ * RX meanwhile.
+ */
+static void
+assign_shards(struct sl_app *app)
+{
+	const struct sl_options *o = &app->opt;
+	uint16_t pattern[2 * SL_MAX_LCORES];
+	unsigned int i, n = 0, s;
+
+	for (i = 0; i < app->roles.n_writers; i++) {
+		bool shared = writer_shares_lcore(app, i);
+
+		pattern[n++] = (uint16_t)i;
+		if (!shared)
+			pattern[n++] = (uint16_t)i;
+		app->writer_batch[i] = (uint32_t)(o->batch_size_given || !shared ?
+			o->batch_size : RTE_MIN(o->batch_size, (uint64_t)SHARED_BATCH));
+	}
+	/* One writer alone needs one shard, not two. */
+	app->n_shards = o->shards ? o->shards :
+			(app->roles.n_writers == 1 ? 1 : n);
+	for (s = 0; s < app->n_shards; s++)
+		app->shard_writer[s] = pattern[s % n];
 }
 
 /* Build rings, pools, stages and lcore assignments. */
@@ -161,7 +209,7 @@ build(struct sl_app *app, char *err, size_t len)
 
 	if (socket < 0)
 		socket = SOCKET_ID_ANY;
-	app->n_shards = o->shards ? o->shards : nwr;
+	assign_shards(app);
 	app->chunk_cap = pow2_at_least((uint32_t)(sizeof(struct sl_rec) + o->max_msg));
 	if (app->chunk_cap < CHUNK_MIN_CAP)
 		app->chunk_cap = CHUNK_MIN_CAP;
@@ -207,7 +255,7 @@ build(struct sl_app *app, char *err, size_t len)
 			.stream = "default",
 			.shard = (uint16_t)s,
 			.zstd_level = o->zstd_level,
-			.batch_size = (uint32_t)o->batch_size,
+			.batch_size = app->writer_batch[app->shard_writer[s]],
 			.segment_size = o->segment_size,
 			.fsync = o->fsync,
 			.fsync_interval_ms = (uint32_t)o->fsync_interval_ms,
@@ -270,15 +318,19 @@ build(struct sl_app *app, char *err, size_t len)
 		unsigned int k = 0;
 
 		wr->index = (uint16_t)i;
-		for (s = i; s < app->n_shards; s += nwr)
-			wr->n_shards++;
+		for (s = 0; s < app->n_shards; s++)
+			wr->n_shards += app->shard_writer[s] == i;
 		wr->shards = calloc(wr->n_shards ? wr->n_shards : 1, sizeof(*wr->shards));
 		if (wr->shards == NULL) {
 			snprintf(err, len, "out of memory for writer %u", i);
 			return -ENOMEM;
 		}
-		for (s = i; s < app->n_shards; s += nwr) {
-			struct sl_writer_shard *ws = &wr->shards[k++];
+		for (s = 0; s < app->n_shards; s++) {
+			struct sl_writer_shard *ws;
+
+			if (app->shard_writer[s] != i)
+				continue;
+			ws = &wr->shards[k++];
 
 			ws->shard = (uint16_t)s;
 			ws->store = app->stores[s];

@@ -140,6 +140,7 @@ opt_zstd_level(struct sl_options *o, const char *v, char *err, size_t len)
 static int
 opt_batch_size(struct sl_options *o, const char *v, char *err, size_t len)
 {
+	o->batch_size_given = true;
 	return size_in("--batch-size", v, 4096, 64ull << 20, &o->batch_size, err, len);
 }
 
@@ -312,9 +313,9 @@ static const struct opt_def opt_defs[] = {
 	{ "tcp", 1, opt_tcp, "PORTS", "TCP ports to ingest (default " DEF_TCP_PORTS "; the TCP receiver is not in this build)" },
 	{ "workers", 1, opt_workers, "LCORES", "worker lcores, e.g. 1-3 (default: see README)" },
 	{ "writers", 1, opt_writers, "LCORES", "writer lcores (default: see README)" },
-	{ "shards", 1, opt_shards, "N", "shard queues (default: number of writers)" },
+	{ "shards", 1, opt_shards, "N", "shard queues (default: two per writer lcore of its own, one per writer sharing a worker's lcore)" },
 	{ "zstd-level", 1, opt_zstd_level, "N", "zstd level, -7..19 (default 1)" },
-	{ "batch-size", 1, opt_batch_size, "BYTES", "raw bytes per compressed frame (default 1M)" },
+	{ "batch-size", 1, opt_batch_size, "BYTES", "raw bytes per compressed frame (default 1M; 128K for a writer sharing its lcore with a worker)" },
 	{ "flush-ms", 1, opt_flush_ms, "MS", "longest a message waits before it is written (default 500)" },
 	{ "segment-size", 1, opt_segment_size, "BYTES", "rotate segments at this size (default 256M)" },
 	{ "fsync", 1, opt_fsync, "MODE", "none | seal | interval:MS (default seal)" },

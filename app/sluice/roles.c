@@ -84,7 +84,10 @@ sl_roles_assign(struct sl_roles *r, const char *workers, const char *writers,
 			r->workers[r->n_workers++] = all[0];
 			r->writers[r->n_writers++] = all[0];
 		} else if (n == 2) {
+			/* The worker needs a fraction of its lcore; compression
+			 * is what takes time, so both lcores write. */
 			r->writers[r->n_writers++] = all[0];
+			r->writers[r->n_writers++] = all[1];
 			r->workers[r->n_workers++] = all[1];
 		} else {
 			nw = n / 4 ? n / 4 : 1;

@@ -44,6 +44,7 @@ enum sl_worker_counter {
 
 #define SL_WRITER_COUNTERS(X) \
 	X(chunks,       "chunks taken from shard rings") \
+	X(held,         "times a chunk waited: its store was still compressing") \
 	X(records,      "records handed to stores") \
 	X(flushes,      "batches flushed by age (--flush-ms)") \
 	X(store_errors, "store calls that lost records (see store counters)") \
@@ -87,6 +88,7 @@ struct sl_writer_shard {
 	struct sl_store *store;
 	struct rte_ring **rings;        /**< n_workers rings: worker w -> this shard */
 	uint64_t pending_since;         /**< TSC when the open batch got its first record, 0 if empty */
+	struct sl_chunk *held;          /**< taken from a ring, waiting for the store to take it */
 	uint16_t shard;
 };
 
@@ -96,6 +98,8 @@ struct sl_writer {
 	uint16_t index;
 	uint16_t n_shards;
 	volatile int done;
+	uint32_t slice;                 /**< bytes compressed per poll; 0: a whole batch */
+	uint16_t next_work;             /**< round robin over shards for compression */
 	uint64_t next_poll;
 	uint64_t next_tick;
 	struct sl_writer_shard *shards; /**< n_shards */

@@ -27,56 +27,108 @@ sl_writer_counters(const struct sl_writer *w)
 	return set;
 }
 
+/* Hand one chunk to its store and give it back to the pool. */
+static void
+chunk_store(struct sl_writer *w, struct sl_writer_shard *ws, struct sl_chunk *c,
+	    uint64_t now)
+{
+	uint32_t before = sl_store_pending(ws->store);
+	int rc = sl_store_append(ws->store, c->data, c->used, c->nrec,
+				 c->min_ns, c->max_ns);
+	uint32_t after = sl_store_pending(ws->store);
+
+	if (rc != 0)
+		w->ctr[SL_WRITER_store_errors]++;
+	w->ctr[SL_WRITER_records] += c->nrec;
+	w->ctr[SL_WRITER_chunks]++;
+	/* The open batch started, or was sealed and restarted: its age
+	 * counts from now. */
+	if (ws->pending_since == 0 || after != before + c->used)
+		ws->pending_since = after ? now : 0;
+	rte_mempool_put(rte_mempool_from_obj(c), c);
+}
+
+/*
+ * Take chunks for one shard, oldest first from each worker's ring. A chunk
+ * the store cannot take without waiting for a compression in progress is
+ * held (it is the next of its ring, so order is kept) and the shard is
+ * left alone until the compression has moved on.
+ */
 static unsigned int
 shard_take(struct sl_writer *w, struct sl_writer_shard *ws,
 	   const struct sl_run *run, uint64_t now)
 {
-	struct sl_chunk *chunks[WRITER_BURST];
-	unsigned int taken = 0, n, i, r;
+	unsigned int taken = 0, k, r;
+	struct sl_chunk *c;
 
+	if (ws->held != NULL) {
+		if (!sl_store_can_take(ws->store, ws->held->used))
+			return 0;
+		c = ws->held;
+		ws->held = NULL;
+		chunk_store(w, ws, c, now);
+		taken++;
+	}
 	for (r = 0; r < run->n_workers; r++) {
-		n = rte_ring_sc_dequeue_burst(ws->rings[r], (void **)chunks,
-					      WRITER_BURST, NULL);
-		if (n == 0)
-			continue;
-		for (i = 0; i < n; i++) {
-			struct sl_chunk *c = chunks[i];
-			uint32_t before = sl_store_pending(ws->store);
-			int rc = sl_store_append(ws->store, c->data, c->used,
-						 c->nrec, c->min_ns, c->max_ns);
-			uint32_t after = sl_store_pending(ws->store);
-
-			if (rc != 0)
-				w->ctr[SL_WRITER_store_errors]++;
-			w->ctr[SL_WRITER_records] += c->nrec;
-			/* The open batch started, or was written out and
-			 * restarted: its age counts from now. */
-			if (ws->pending_since == 0 || after != before + c->used)
-				ws->pending_since = after ? now : 0;
+		for (k = 0; k < WRITER_BURST; k++) {
+			if (rte_ring_sc_dequeue(ws->rings[r], (void **)&c) != 0)
+				break;
+			if (!sl_store_can_take(ws->store, c->used)) {
+				ws->held = c;
+				w->ctr[SL_WRITER_held]++;
+				return taken;
+			}
+			chunk_store(w, ws, c, now);
+			taken++;
 		}
-		rte_mempool_put_bulk(rte_mempool_from_obj(chunks[0]),
-				     (void **)chunks, n);
-		w->ctr[SL_WRITER_chunks] += n;
-		taken += n;
 	}
 	return taken;
+}
+
+/* Compress one slice (or everything, without a slice) of the sealed
+ * batches, round robin over the shards. */
+static unsigned int
+writer_work(struct sl_writer *w)
+{
+	unsigned int s, worked = 0;
+	size_t budget = w->slice ? w->slice : SIZE_MAX;
+
+	for (s = 0; s < w->n_shards; s++) {
+		struct sl_writer_shard *ws = &w->shards[(w->next_work + s) % w->n_shards];
+		int rc;
+
+		if (!sl_store_busy(ws->store))
+			continue;
+		rc = sl_store_work(ws->store, budget);
+		if (rc < 0)
+			w->ctr[SL_WRITER_store_errors]++;
+		worked++;
+		if (w->slice) {
+			w->next_work = (uint16_t)((w->next_work + s + 1) % w->n_shards);
+			break;
+		}
+	}
+	return worked;
 }
 
 unsigned int
 sl_writer_poll(struct sl_writer *w, const struct sl_run *run, uint64_t now)
 {
-	unsigned int s, taken = 0;
+	unsigned int s, taken = 0, worked;
 
 	for (s = 0; s < w->n_shards; s++)
 		taken += shard_take(w, &w->shards[s], run, now);
+	worked = writer_work(w);
 	if (now >= w->next_poll) {
 		w->next_poll = now + run->poll_tsc;
 		for (s = 0; s < w->n_shards; s++) {
 			struct sl_writer_shard *ws = &w->shards[s];
 
+			/* Aged: seal it; sl_store_work() compresses it. */
 			if (ws->pending_since &&
-			    now - ws->pending_since >= run->batch_age_tsc) {
-				if (sl_store_flush(ws->store) != 0)
+			    now - ws->pending_since >= run->batch_age_tsc &&
+			    !sl_store_busy(ws->store)) {
+				if (sl_store_seal_batch(ws->store) != 0)
 					w->ctr[SL_WRITER_store_errors]++;
 				ws->pending_since = 0;
 				w->ctr[SL_WRITER_flushes]++;
@@ -90,9 +142,9 @@ sl_writer_poll(struct sl_writer *w, const struct sl_run *run, uint64_t now)
 				sl_store_tick(w->shards[s].store, ms);
 		}
 	}
-	if (taken)
+	if (taken || worked)
 		w->ctr[SL_WRITER_busy_cycles] += rte_rdtsc() - now;
-	return taken;
+	return taken + worked;
 }
 
 int
@@ -104,10 +156,13 @@ sl_writer_finish(struct sl_writer *w, const struct sl_run *run)
 		return 1;
 	if (run->workers_done < run->n_workers)
 		return 0;
-	for (s = 0; s < w->n_shards; s++)
+	for (s = 0; s < w->n_shards; s++) {
+		if (w->shards[s].held != NULL)
+			return 0;
 		for (r = 0; r < run->n_workers; r++)
 			if (!rte_ring_empty(w->shards[s].rings[r]))
 				return 0;
+	}
 	for (s = 0; s < w->n_shards; s++) {
 		if (sl_store_flush(w->shards[s].store) != 0)
 			w->ctr[SL_WRITER_store_errors]++;

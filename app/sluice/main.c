@@ -32,9 +32,10 @@ RTE_LOG_REGISTER(sl_main_logtype, sluice.main, INFO);
 /* Chunks a shard keeps when its ring is full (sl_shard.c) and a writer's
  * dequeue burst, for pool sizing. */
 #define CHUNK_SLACK 48
-/* Default batch of a writer that shares its lcore with a worker: about
- * 0.3 ms of compression, the longest the worker beside it stops polling. */
-#define SHARED_BATCH (128u << 10)
+/* A writer that shares its lcore with a worker compresses this much per
+ * poll: ~0.15 ms of zstd level 1, the longest the worker stops polling RX
+ * for compression. */
+#define SHARED_SLICE (64u << 10)
 /* Fragments per datagram in reassembly: 64 KiB over a 1500 MTU is 45. */
 #define FRAG_PER_FLOW 48
 /* Mbufs reassembly may hold per worker, on average, per datagram. */
@@ -168,10 +169,7 @@ writer_shares_lcore(const struct sl_app *app, unsigned int i)
 /*
  * Shards to writers, by weight: a writer with an lcore of its own takes two
  * shards for each one a writer sharing its lcore with a worker takes, so
- * the compression spreads the way the lcores' spare time does. Writers
- * sharing an lcore compress smaller batches by default (SHARED_BATCH): a
- * batch is compressed in one go, and the worker beside it does not poll
- * RX meanwhile.
+ * the compression spreads the way the lcores' spare time does.
  */
 static void
 assign_shards(struct sl_app *app)
@@ -186,8 +184,7 @@ assign_shards(struct sl_app *app)
 		pattern[n++] = (uint16_t)i;
 		if (!shared)
 			pattern[n++] = (uint16_t)i;
-		app->writer_batch[i] = (uint32_t)(o->batch_size_given || !shared ?
-			o->batch_size : RTE_MIN(o->batch_size, (uint64_t)SHARED_BATCH));
+		app->writer_batch[i] = (uint32_t)o->batch_size;
 	}
 	/* One writer alone needs one shard, not two. */
 	app->n_shards = o->shards ? o->shards :
@@ -318,6 +315,9 @@ build(struct sl_app *app, char *err, size_t len)
 		unsigned int k = 0;
 
 		wr->index = (uint16_t)i;
+		/* Beside a worker, compress a slice per poll so RX is polled
+		 * between slices. */
+		wr->slice = writer_shares_lcore(app, i) ? SHARED_SLICE : 0;
 		for (s = 0; s < app->n_shards; s++)
 			wr->n_shards += app->shard_writer[s] == i;
 		wr->shards = calloc(wr->n_shards ? wr->n_shards : 1, sizeof(*wr->shards));

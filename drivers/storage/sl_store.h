@@ -12,6 +12,8 @@
 #ifndef SL_STORE_H
 #define SL_STORE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sl_counters.h"
@@ -88,10 +90,46 @@ int sl_store_append(struct sl_store *s, const void *recs, uint32_t len,
 		    uint32_t nrec, uint64_t min_ns, uint64_t max_ns);
 
 /**
- * Compress and write the open batch if it holds any record (the --flush-ms
- * path and shutdown). @return 0 or -errno.
+ * Compress and write everything: a sealed batch still being compressed,
+ * then the open batch if it holds any record (shutdown). Compresses a whole
+ * batch at once: loops that share an lcore with RX use
+ * sl_store_seal_batch() and sl_store_work() instead.
+ * @return 0 or -errno.
  */
 int sl_store_flush(struct sl_store *s);
+
+/*
+ * Compression in slices. A full batch is sealed (its header written) and
+ * compressed by sl_store_work() a slice at a time while new records fill a
+ * second buffer; a writer that shares its lcore with a worker gives each
+ * call a small budget so RX is polled between slices. If nobody calls
+ * sl_store_work(), the next seal (or a flush) finishes the batch at once,
+ * so simple callers need not care.
+ */
+
+/**
+ * Compress up to @p budget more bytes of the sealed batch; when its frame is
+ * complete, append it to the segment.
+ * @return 1 when work remains, 0 when idle, -errno when records were lost
+ *         (counted).
+ */
+int sl_store_work(struct sl_store *s, size_t budget);
+
+/**
+ * Seal the open batch for sl_store_work() (the --flush-ms path), unless
+ * it is empty or another batch is still being compressed (then call again
+ * later). @return 0 or -errno.
+ */
+int sl_store_seal_batch(struct sl_store *s);
+
+/**
+ * True when appending @p len bytes now cannot make the caller wait for a
+ * compression in progress.
+ */
+bool sl_store_can_take(const struct sl_store *s, uint32_t len);
+
+/** True while a sealed batch is being compressed. */
+bool sl_store_busy(const struct sl_store *s);
 
 /**
  * Flush the open batch and seal the open segment now (shutdown, before the

@@ -59,6 +59,16 @@ struct sl_store {
 	uint8_t *out;           /* compressed frame */
 	size_t out_cap;
 
+	/* The sealed batch being compressed, a slice per sl_store_work() call,
+	 * while new records fill buf: a writer beside a worker never stops
+	 * the worker's RX for a whole batch. */
+	uint8_t *cbuf;          /* sealed batch (buffers swap at seal) */
+	size_t clen;            /* its bytes, header included */
+	size_t cpos;            /* bytes handed to zstd so far */
+	size_t copos;           /* compressed bytes produced so far */
+	struct sl_batch_hdr chdr;
+	int cbusy;              /* a sealed batch is being compressed */
+
 	uint64_t next_seq;      /* seq of the next record stored */
 
 	/* The open segment (fd < 0: none). */
@@ -293,65 +303,169 @@ batch_reset(struct sl_store *s)
 	s->bmax = 0;
 }
 
-int
-sl_store_flush(struct sl_store *s)
+/* Seal the filling batch: header, swap buffers, start its zstd frame.
+ * Only when no other batch is being compressed (seq numbers stay dense). */
+static int
+batch_seal(struct sl_store *s)
 {
-	struct sl_batch_hdr b;
+	struct sl_batch_hdr *b = &s->chdr;
+	uint8_t *t;
+	size_t rc;
+
+	memset(b, 0, sizeof(*b));
+	b->magic = SL_BATCH_MAGIC;
+	b->version = SL_FORMAT_VERSION;
+	b->hdr_len = sizeof(*b);
+	b->nrec = s->bnrec;
+	b->raw_len = (uint32_t)s->blen;
+	b->first_seq = s->next_seq;
+	b->min_ns = s->bmin;
+	b->max_ns = s->bmax;
+	b->shard = s->shard;
+	memcpy(s->buf, b, sizeof(*b));
+
+	t = s->cbuf;
+	s->cbuf = s->buf;
+	s->buf = t;
+	s->clen = s->blen;
+	s->cpos = 0;
+	s->copos = 0;
+	batch_reset(s);
+
+	/* The frame header carries the content size, as ZSTD_compress2's did. */
+	rc = ZSTD_CCtx_reset(s->cctx, ZSTD_reset_session_only);
+	if (!ZSTD_isError(rc))
+		rc = ZSTD_CCtx_setPledgedSrcSize(s->cctx, s->clen);
+	if (ZSTD_isError(rc)) {
+		STORE_LOG(ERR, "shard %u: zstd: %s\n", s->shard, ZSTD_getErrorName(rc));
+		s->ctr[SL_STORE_drop_compress_error] += b->nrec;
+		return -EIO;
+	}
+	s->cbusy = 1;
+	return 0;
+}
+
+/* The sealed batch's frame is complete: append it to the segment. */
+static int
+frame_commit(struct sl_store *s)
+{
+	const struct sl_batch_hdr *b = &s->chdr;
 	struct sl_seg_idx_ent *e;
-	size_t csize;
 	uint64_t off;
 	int rc;
 
-	if (s->bnrec == 0)
-		return 0;
-	memset(&b, 0, sizeof(b));
-	b.magic = SL_BATCH_MAGIC;
-	b.version = SL_FORMAT_VERSION;
-	b.hdr_len = sizeof(b);
-	b.nrec = s->bnrec;
-	b.raw_len = (uint32_t)s->blen;
-	b.first_seq = s->next_seq;
-	b.min_ns = s->bmin;
-	b.max_ns = s->bmax;
-	b.shard = s->shard;
-	memcpy(s->buf, &b, sizeof(b));
-
-	csize = ZSTD_compress2(s->cctx, s->out, s->out_cap, s->buf, s->blen);
-	if (ZSTD_isError(csize)) {
-		STORE_LOG(ERR, "shard %u: zstd: %s\n", s->shard,
-			  ZSTD_getErrorName(csize));
-		s->ctr[SL_STORE_drop_compress_error] += s->bnrec;
-		batch_reset(s);
-		return -EIO;
-	}
+	s->cbusy = 0;
 	rc = idx_reserve(s);
 	if (rc == 0 && s->fd < 0)
 		rc = segment_open(s);
 	off = s->seg_off;
 	if (rc == 0)
-		rc = store_write(s, s->out, csize);
+		rc = store_write(s, s->out, s->copos);
 	if (rc) {
-		count_drop(s, rc, s->bnrec);
-		batch_reset(s);
+		count_drop(s, rc, b->nrec);
 		return rc;
 	}
 	e = &s->idx[s->nidx++];
 	memset(e, 0, sizeof(*e));
 	e->offset = off;
-	e->csize = (uint32_t)csize;
-	e->raw_len = b.raw_len;
-	e->nrec = b.nrec;
-	e->first_seq = b.first_seq;
-	e->min_ns = b.min_ns;
-	e->max_ns = b.max_ns;
-	s->ctr[SL_STORE_records] += s->bnrec;
-	s->ctr[SL_STORE_bytes_in] += s->blen - sizeof(b);
+	e->csize = (uint32_t)s->copos;
+	e->raw_len = b->raw_len;
+	e->nrec = b->nrec;
+	e->first_seq = b->first_seq;
+	e->min_ns = b->min_ns;
+	e->max_ns = b->max_ns;
+	s->ctr[SL_STORE_records] += b->nrec;
+	s->ctr[SL_STORE_bytes_in] += b->raw_len - sizeof(*b);
 	s->ctr[SL_STORE_frames]++;
-	s->next_seq += s->bnrec;
-	batch_reset(s);
+	s->next_seq += b->nrec;
 	if (s->seg_off >= s->segment_size)
 		return segment_seal(s);
 	return 0;
+}
+
+int
+sl_store_work(struct sl_store *s, size_t budget)
+{
+	ZSTD_outBuffer out;
+	ZSTD_inBuffer in;
+	size_t rc, n;
+
+	if (!s->cbusy)
+		return 0;
+	n = RTE_MIN(budget, s->clen - s->cpos);
+	in.src = s->cbuf + s->cpos;
+	in.size = n;
+	in.pos = 0;
+	out.dst = s->out;
+	out.size = s->out_cap;
+	out.pos = s->copos;
+	do {
+		/* out_cap is the bound of a whole batch: zstd never waits
+		 * for room, and ends the frame in one call. */
+		rc = ZSTD_compressStream2(s->cctx, &out, &in,
+					  s->cpos + n == s->clen ? ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(rc)) {
+			STORE_LOG(ERR, "shard %u: zstd: %s\n", s->shard,
+				  ZSTD_getErrorName(rc));
+			s->ctr[SL_STORE_drop_compress_error] += s->chdr.nrec;
+			s->cbusy = 0;
+			return -EIO;
+		}
+	} while (in.pos < in.size || (s->cpos + n == s->clen && rc != 0));
+	s->cpos += n;
+	s->copos = out.pos;
+	if (s->cpos < s->clen)
+		return 1;
+	rc = frame_commit(s);
+	return rc ? (int)rc : 0;
+}
+
+/* Finish the sealed batch at once. */
+static int
+work_finish(struct sl_store *s)
+{
+	int rc = 0;
+
+	while (s->cbusy) {
+		rc = sl_store_work(s, SIZE_MAX);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+sl_store_flush(struct sl_store *s)
+{
+	int rc = work_finish(s), rc2 = 0;
+
+	if (s->bnrec == 0)
+		return rc;
+	rc2 = batch_seal(s);
+	if (rc2 == 0)
+		rc2 = work_finish(s);
+	return rc ? rc : rc2;
+}
+
+int
+sl_store_seal_batch(struct sl_store *s)
+{
+	if (s->bnrec == 0 || s->cbusy)
+		return 0;
+	return batch_seal(s);
+}
+
+bool
+sl_store_can_take(const struct sl_store *s, uint32_t len)
+{
+	return !s->cbusy ||
+	       s->blen + len <= sizeof(struct sl_batch_hdr) + s->batch_size;
+}
+
+bool
+sl_store_busy(const struct sl_store *s)
+{
+	return s->cbusy;
 }
 
 int
@@ -372,7 +486,12 @@ sl_store_append(struct sl_store *s, const void *recs, uint32_t len,
 	if (nrec > 0 && min_ns <= max_ns &&
 	    len <= s->batch_size && len <= s->buf_cap - sizeof(struct sl_batch_hdr)) {
 		if (s->blen + len > limit && s->blen > sizeof(struct sl_batch_hdr)) {
-			rc = sl_store_flush(s);
+			/* The batch is full: seal it for sl_store_work(); if
+			 * the one before is still being compressed (nobody
+			 * called work), finish that first. */
+			rc = work_finish(s);
+			if (rc == 0)
+				rc = batch_seal(s);
 			if (rc)
 				ret = rc;
 		}
@@ -712,6 +831,7 @@ sl_store_create(const struct sl_store_params *p)
 	s->out_cap = ZSTD_compressBound(s->buf_cap);
 	/* 4 KiB aligned: the O_DIRECT path writes from these buffers. */
 	if (posix_memalign((void **)&s->buf, 4096, s->buf_cap) != 0 ||
+	    posix_memalign((void **)&s->cbuf, 4096, s->buf_cap) != 0 ||
 	    posix_memalign((void **)&s->out, 4096, s->out_cap) != 0) {
 		rc = -ENOMEM;
 		goto fail;
@@ -751,6 +871,7 @@ sl_store_free(struct sl_store *s)
 		close(s->dirfd);
 	ZSTD_freeCCtx(s->cctx);
 	free(s->buf);
+	free(s->cbuf);
 	free(s->out);
 	free(s->idx);
 	free(s);

@@ -81,6 +81,15 @@ put_ip(struct gen_rand *r, struct gen_buf *b)
 	}
 }
 
+/* "<address> port <port>", as sshd reports a peer. */
+static void
+put_ip_port(struct gen_rand *r, struct gen_buf *b)
+{
+	put_ip(r, b);
+	gb_str(b, " port ");
+	gb_u(b, gen_rand_range(r, 1024, 65535));
+}
+
 static void
 put_user(struct gen_rand *r, struct gen_buf *b)
 {
@@ -192,9 +201,7 @@ body_sshd(struct gen_rand *r, struct gen_buf *b, const struct gen_host *h,
 			gb_str(b, "invalid user ");
 		put_user(r, b);
 		gb_str(b, " from ");
-		put_ip(r, b);
-		gb_str(b, " port ");
-		gb_u(b, gen_rand_range(r, 1024, 65535));
+		put_ip_port(r, b);
 		gb_str(b, " ssh2");
 		return 6;
 	}
@@ -202,9 +209,7 @@ body_sshd(struct gen_rand *r, struct gen_buf *b, const struct gen_host *h,
 		gb_str(b, "Accepted publickey for ");
 		put_user(r, b);
 		gb_str(b, " from ");
-		put_ip(r, b);
-		gb_str(b, " port ");
-		gb_u(b, gen_rand_range(r, 1024, 65535));
+		put_ip_port(r, b);
 		gb_str(b, " ssh2: ED25519 SHA256:");
 		gb_hex(b, gen_rand_u64(r), 16);
 		gb_hex(b, gen_rand_u64(r), 16);
@@ -222,9 +227,7 @@ body_sshd(struct gen_rand *r, struct gen_buf *b, const struct gen_host *h,
 	}
 	if (k < 85) {
 		gb_str(b, "Disconnected from authenticating user root ");
-		put_ip(r, b);
-		gb_str(b, " port ");
-		gb_u(b, gen_rand_range(r, 1024, 65535));
+		put_ip_port(r, b);
 		gb_str(b, " [preauth]");
 		return 6;
 	}
@@ -232,16 +235,12 @@ body_sshd(struct gen_rand *r, struct gen_buf *b, const struct gen_host *h,
 		gb_str(b, "Connection closed by invalid user ");
 		put_user(r, b);
 		gb_ch(b, ' ');
-		put_ip(r, b);
-		gb_str(b, " port ");
-		gb_u(b, gen_rand_range(r, 1024, 65535));
+		put_ip_port(r, b);
 		gb_str(b, " [preauth]");
 		return 6;
 	}
 	gb_str(b, "error: maximum authentication attempts exceeded for root from ");
-	put_ip(r, b);
-	gb_str(b, " port ");
-	gb_u(b, gen_rand_range(r, 1024, 65535));
+	put_ip_port(r, b);
 	gb_str(b, " ssh2 [preauth]");
 	return 3;
 }
@@ -268,11 +267,7 @@ body_nginx_access(struct gen_rand *r, struct gen_buf *b, const struct gen_host *
 	gb_ch(b, '/');
 	gb_u(b, tm.year);
 	gb_ch(b, ':');
-	gb_uw(b, tm.hour, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.min, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.sec, 2, '0');
+	gen_put_hms(b, &tm);
 	gb_str(b, " +0000] \"");
 	gb_str(b, GEN_PICK(r, meth));
 	gb_ch(b, ' ');
@@ -313,17 +308,9 @@ body_nginx_error(struct gen_rand *r, struct gen_buf *b, const struct gen_host *h
 	uint32_t pid = gen_rand_range(r, 800, 40000);
 
 	gen_tm_from_ns(&tm, (int64_t)ns);
-	gb_u(b, tm.year);
-	gb_ch(b, '/');
-	gb_uw(b, tm.mon, 2, '0');
-	gb_ch(b, '/');
-	gb_uw(b, tm.day, 2, '0');
+	gen_put_ymd(b, &tm, '/');
 	gb_ch(b, ' ');
-	gb_uw(b, tm.hour, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.min, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.sec, 2, '0');
+	gen_put_hms(b, &tm);
 	gb_str(b, " [error] ");
 	gb_u(b, pid);
 	gb_ch(b, '#');
@@ -443,19 +430,10 @@ body_app_json(struct gen_rand *r, struct gen_buf *b, const struct gen_host *h,
 	*tag = GEN_PICK(r, svc);
 	gen_tm_from_ns(&tm, (int64_t)ns);
 	gb_str(b, "{\"ts\":\"");
-	gb_u(b, tm.year);
-	gb_ch(b, '-');
-	gb_uw(b, tm.mon, 2, '0');
-	gb_ch(b, '-');
-	gb_uw(b, tm.day, 2, '0');
+	gen_put_ymd(b, &tm, '-');
 	gb_ch(b, 'T');
-	gb_uw(b, tm.hour, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.min, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.sec, 2, '0');
-	gb_ch(b, '.');
-	gb_uw(b, tm.nsec / 1000000, 3, '0');
+	gen_put_hms(b, &tm);
+	gen_put_frac(b, &tm, 3);
 	gb_str(b, "Z\",\"level\":\"");
 	gb_str(b, l);
 	gb_str(b, "\",\"msg\":\"");
@@ -500,13 +478,8 @@ body_kubelet(struct gen_rand *r, struct gen_buf *b, const struct gen_host *h,
 	gb_uw(b, tm.mon, 2, '0');
 	gb_uw(b, tm.day, 2, '0');
 	gb_ch(b, ' ');
-	gb_uw(b, tm.hour, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.min, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.sec, 2, '0');
-	gb_ch(b, '.');
-	gb_uw(b, tm.nsec / 1000, 6, '0');
+	gen_put_hms(b, &tm);
+	gen_put_frac(b, &tm, 6);
 	gb_uw(b, gen_rand_range(r, 900, 9999), 8, ' ');
 	if (err) {
 		gb_str(b, " pod_workers.go:1298] \"Error syncing pod, skipping\" err=\"failed to \\\"StartContainer\\\" for \\\"");

@@ -286,11 +286,7 @@ put_3164(struct gen_buf *b, const struct gen_host *h, int64_t host_ns)
 	gb_ch(b, ' ');
 	gb_uw(b, tm.day, 2, ' '); /* "Mar  9": day padded with a space */
 	gb_ch(b, ' ');
-	gb_uw(b, tm.hour, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.min, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.sec, 2, '0');
+	gen_put_hms(b, &tm);
 }
 
 static void
@@ -300,24 +296,11 @@ put_5424_time(struct gen_buf *b, const struct gen_host *h, int64_t host_ns)
 	int off = h->utc_z ? 0 : h->tz_min;
 
 	gen_tm_from_ns(&tm, host_ns + (int64_t)off * 60000000000ll);
-	gb_u(b, tm.year);
-	gb_ch(b, '-');
-	gb_uw(b, tm.mon, 2, '0');
-	gb_ch(b, '-');
-	gb_uw(b, tm.day, 2, '0');
+	gen_put_ymd(b, &tm, '-');
 	gb_ch(b, 'T');
-	gb_uw(b, tm.hour, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.min, 2, '0');
-	gb_ch(b, ':');
-	gb_uw(b, tm.sec, 2, '0');
-	if (h->frac == 3) {
-		gb_ch(b, '.');
-		gb_uw(b, tm.nsec / 1000000, 3, '0');
-	} else if (h->frac == 6) {
-		gb_ch(b, '.');
-		gb_uw(b, tm.nsec / 1000, 6, '0');
-	}
+	gen_put_hms(b, &tm);
+	if (h->frac == 3 || h->frac == 6)
+		gen_put_frac(b, &tm, h->frac);
 	if (h->utc_z) {
 		gb_ch(b, 'Z');
 	} else {

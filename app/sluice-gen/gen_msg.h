@@ -107,4 +107,39 @@ void gen_tm_from_ns(struct gen_tm *tm, int64_t ns);
 /** Three-letter month names. */
 extern const char *const gen_months[12];
 
+/** Append "YYYY<sep>MM<sep>DD". */
+static inline void
+gen_put_ymd(struct gen_buf *b, const struct gen_tm *tm, char sep)
+{
+	gb_u(b, tm->year);
+	gb_ch(b, sep);
+	gb_uw(b, tm->mon, 2, '0');
+	gb_ch(b, sep);
+	gb_uw(b, tm->day, 2, '0');
+}
+
+/** Append "HH:MM:SS". */
+static inline void
+gen_put_hms(struct gen_buf *b, const struct gen_tm *tm)
+{
+	gb_uw(b, tm->hour, 2, '0');
+	gb_ch(b, ':');
+	gb_uw(b, tm->min, 2, '0');
+	gb_ch(b, ':');
+	gb_uw(b, tm->sec, 2, '0');
+}
+
+/** Append '.' and the first @p digits (3: ms, 6: us) of the second's fraction. */
+static inline void
+gen_put_frac(struct gen_buf *b, const struct gen_tm *tm, int digits)
+{
+	uint32_t div = 1000000000;
+	int i;
+
+	for (i = 0; i < digits; i++)
+		div /= 10;
+	gb_ch(b, '.');
+	gb_uw(b, tm->nsec / div, digits, '0');
+}
+
 #endif /* GEN_MSG_H */

@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "sl_decode.h"
+#include "sl_test.h"
 
 #define T_SRC4 "192.0.2.7"
 #define T_DST4 "10.0.0.1"
@@ -277,6 +278,20 @@ t_frame_mbuf(const struct t_frame *f)
 	return t_mbuf(f->b, f->len);
 }
 
+/** One IPv4 fragment: @p len bytes of @p data, packet id @p id, @p frag = offset/8 | flags. */
+static inline struct rte_mbuf *
+t_frag4_mbuf(const char *src, const char *dst, uint8_t proto, const uint8_t *data,
+	     uint32_t len, uint16_t id, uint16_t frag)
+{
+	struct t_frame f;
+
+	t_eth(&f, RTE_ETHER_TYPE_IPV4, 0, 0);
+	t_ipv4(&f, src, dst, proto, len, id, frag, 0);
+	memcpy(f.b + f.len, data, len);
+	f.len += len;
+	return t_frame_mbuf(&f);
+}
+
 /** Frames of IPv4 fragments of UDP datagram @p dg (@p dglen bytes), @p fsz data bytes each. */
 static inline unsigned int
 t_frag4(struct rte_mbuf **out, unsigned int max, const uint8_t *dg, uint32_t dglen,
@@ -284,17 +299,12 @@ t_frag4(struct rte_mbuf **out, unsigned int max, const uint8_t *dg, uint32_t dgl
 {
 	unsigned int n = 0;
 	uint32_t off;
-	struct t_frame f;
 
 	for (off = 0; off < dglen && n < max; off += fsz) {
 		uint32_t len = RTE_MIN(fsz, dglen - off);
 		uint16_t fo = (uint16_t)(off / 8) | (off + len < dglen ? RTE_IPV4_HDR_MF_FLAG : 0);
 
-		t_eth(&f, RTE_ETHER_TYPE_IPV4, 0, 0);
-		t_ipv4(&f, src, dst, IPPROTO_UDP, len, id, fo, 0);
-		memcpy(f.b + f.len, dg + off, len);
-		f.len += len;
-		out[n++] = t_frame_mbuf(&f);
+		out[n++] = t_frag4_mbuf(src, dst, IPPROTO_UDP, dg + off, len, id, fo);
 	}
 	return n;
 }
@@ -341,6 +351,67 @@ t_chain_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *dst)
 		return -1;
 	if (p != dst)
 		memcpy(dst, p, len);
+	return 0;
+}
+
+/** Most datagrams and replies one case collects. */
+#define T_RUN_MAX 128
+
+/** A decode handle under test, with what it delivered and sent back. */
+struct t_run {
+	struct sl_decode *d;
+	struct sl_dgram out[T_RUN_MAX];
+	struct rte_mbuf *tx[T_RUN_MAX];
+	uint16_t n_out, n_tx;
+	uint64_t now;           /**< TSC value passed to the decoder */
+};
+
+static inline int
+t_run_open(struct t_run *r, const struct sl_decode_params *p)
+{
+	memset(r, 0, sizeof(*r));
+	if (t_get_pool() == NULL)
+		return -1;
+	r->d = sl_decode_create(p);
+	r->now = 1000000;
+	return r->d ? 0 : -1;
+}
+
+/** Decode @p n frames at r->now, SL_BURST at a time, collecting outputs and replies. */
+static inline void
+t_run_feed(struct t_run *r, struct rte_mbuf **m, unsigned int n)
+{
+	unsigned int i = 0;
+
+	do {
+		uint16_t k = (uint16_t)RTE_MIN(n - i, (unsigned int)SL_BURST), ntx = 0;
+
+		r->n_out += sl_decode_burst(r->d, m + i, k, r->now, r->out + r->n_out,
+					    r->tx + r->n_tx, &ntx);
+		r->n_tx += ntx;
+		i += k;
+	} while (i < n);
+}
+
+/** Free the outputs, the replies and the handle. */
+static inline void
+t_run_release(struct t_run *r)
+{
+	uint16_t i;
+
+	for (i = 0; i < r->n_out; i++)
+		rte_pktmbuf_free(r->out[i].m);
+	for (i = 0; i < r->n_tx; i++)
+		rte_pktmbuf_free(r->tx[i]);
+	sl_decode_free(r->d);
+}
+
+/** Free everything; every mbuf must be back in the pool. */
+static inline int
+t_run_close(struct t_run *r)
+{
+	t_run_release(r);
+	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 0);
 	return 0;
 }
 

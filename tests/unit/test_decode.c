@@ -11,57 +11,22 @@
 
 static const uint8_t msg[] = "<13>Nov 23 04:43:08 host app: hello decode";
 #define MSGLEN ((uint32_t)sizeof(msg) - 1)
+static const struct rte_ether_addr no_mac;  /* all zeros */
 
-/* State of one case: handle, outputs, replies. */
-struct run {
-	struct sl_decode *d;
-	struct sl_dgram out[SL_BURST];
-	struct rte_mbuf *tx[SL_BURST];
-	uint16_t n_out, n_tx;
-};
-
-static int
-run_open(struct run *r, const struct sl_decode_params *p)
-{
-	memset(r, 0, sizeof(*r));
-	if (t_get_pool() == NULL)
-		return -1;
-	r->d = sl_decode_create(p);
-	return r->d ? 0 : -1;
-}
-
-/* Decode @p n frames, accumulating outputs and replies. */
+/* Decode @p n frames now, accumulating outputs and replies. */
 static void
-run_burst(struct run *r, struct rte_mbuf **m, uint16_t n)
+run_burst(struct t_run *r, struct rte_mbuf **m, uint16_t n)
 {
-	uint16_t ntx = 0;
-
-	r->n_out += sl_decode_burst(r->d, m, n, rte_rdtsc(), r->out + r->n_out,
-				    r->tx + r->n_tx, &ntx);
-	r->n_tx += ntx;
+	r->now = rte_rdtsc();
+	t_run_feed(r, m, n);
 }
 
 static void
-run_frame(struct run *r, const struct t_frame *f)
+run_frame(struct t_run *r, const struct t_frame *f)
 {
 	struct rte_mbuf *m = t_frame_mbuf(f);
 
 	run_burst(r, &m, 1);
-}
-
-/* Free everything; every mbuf must be back in the pool. */
-static int
-run_close(struct run *r)
-{
-	uint16_t i;
-
-	for (i = 0; i < r->n_out; i++)
-		rte_pktmbuf_free(r->out[i].m);
-	for (i = 0; i < r->n_tx; i++)
-		rte_pktmbuf_free(r->tx[i]);
-	sl_decode_free(r->d);
-	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 0);
-	return 0;
 }
 
 static int
@@ -76,22 +41,32 @@ check_payload(const struct sl_dgram *dg, const uint8_t *exp, uint32_t len)
 	return 0;
 }
 
+/* Decode @p f: exactly one datagram more, holding msg, right after the UDP header at @p l4. */
+static int
+expect_delivered(struct t_run *r, const struct t_frame *f, uint32_t l4)
+{
+	uint16_t k = r->n_out;
+
+	run_frame(r, f);
+	SL_ASSERT_EQ(r->n_out, k + 1);
+	SL_ASSERT_EQ(r->out[k].off, l4 + 8);
+	SL_ASSERT_EQ(check_payload(&r->out[k], msg, MSGLEN), 0);
+	return 0;
+}
+
 static int
 test_udp4_is_delivered_with_offset_length_addresses_ports(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	struct sl_ip a;
 	uint32_t l4;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	l4 = t_udp4_frame(&f, T_SRC4, T_DST4, 40000, 514, msg, MSGLEN, 0, 0);
-	run_frame(&r, &f);
-	SL_ASSERT_EQ(r.n_out, 1);
-	SL_ASSERT_EQ(r.out[0].off, l4 + 8);
 	SL_ASSERT_EQ(l4, 14 + 20);
-	SL_ASSERT_EQ(check_payload(&r.out[0], msg, MSGLEN), 0);
+	SL_ASSERT_EQ(expect_delivered(&r, &f, l4), 0);
 	sl_ip_parse(&a, T_SRC4);
 	SL_ASSERT_MEM_EQ(r.out[0].src.b, a.b, 16);
 	sl_ip_parse(&a, T_DST4);
@@ -103,7 +78,7 @@ test_udp4_is_delivered_with_offset_length_addresses_ports(void)
 	SL_ASSERT_EQ(T_CTR(r.d, udp_dgrams), 1);
 	SL_ASSERT_EQ(T_CTR(r.d, udp_bytes), MSGLEN);
 	SL_ASSERT_EQ(T_CTR(r.d, rx_pkts), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -111,17 +86,14 @@ test_udp6_is_delivered_with_offset_length_addresses_ports(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	struct sl_ip a;
 	uint32_t l4;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	l4 = t_udp6_frame(&f, T_SRC6, T_DST6, 40001, 5140, msg, MSGLEN, false);
-	run_frame(&r, &f);
-	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(l4, 14 + 40);
-	SL_ASSERT_EQ(r.out[0].off, l4 + 8);
-	SL_ASSERT_EQ(check_payload(&r.out[0], msg, MSGLEN), 0);
+	SL_ASSERT_EQ(expect_delivered(&r, &f, l4), 0);
 	sl_ip_parse(&a, T_SRC6);
 	SL_ASSERT_MEM_EQ(r.out[0].src.b, a.b, 16);
 	sl_ip_parse(&a, T_DST6);
@@ -129,7 +101,7 @@ test_udp6_is_delivered_with_offset_length_addresses_ports(void)
 	SL_ASSERT_EQ(r.out[0].sport, 40001);
 	SL_ASSERT_EQ(r.out[0].dport, 5140);
 	SL_ASSERT_EQ(r.out[0].flags, SL_REC_F_IPV6);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -137,18 +109,15 @@ test_8021q_tag_gives_vlan_id_and_flag(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	uint32_t l4;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	l4 = t_udp4_frame(&f, T_SRC4, T_DST4, 1000, 514, msg, MSGLEN, 1, 0);
-	run_frame(&r, &f);
-	SL_ASSERT_EQ(r.n_out, 1);
-	SL_ASSERT_EQ(r.out[0].off, l4 + 8);
+	SL_ASSERT_EQ(expect_delivered(&r, &f, l4), 0);
 	SL_ASSERT_EQ(r.out[0].vlan, 100);
 	SL_ASSERT_EQ(r.out[0].flags, SL_REC_F_VLAN);
-	SL_ASSERT_EQ(check_payload(&r.out[0], msg, MSGLEN), 0);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -156,12 +125,12 @@ test_qinq_88a8_and_9100_give_outer_vlan_id(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	struct rte_ipv4_hdr *ip;
 	uint16_t tpids[2] = { RTE_ETHER_TYPE_QINQ, 0x9100 };
 	unsigned int i;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	for (i = 0; i < 2; i++) {
 		t_eth(&f, RTE_ETHER_TYPE_IPV4, 2, tpids[i]);
 		ip = t_ipv4(&f, T_SRC4, T_DST4, IPPROTO_UDP, 8 + MSGLEN, 1, 0, 0);
@@ -173,7 +142,7 @@ test_qinq_88a8_and_9100_give_outer_vlan_id(void)
 		SL_ASSERT_EQ(r.out[i].vlan, 100);
 		SL_ASSERT_EQ(r.out[i].flags, SL_REC_F_VLAN);
 	}
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -181,17 +150,14 @@ test_ipv4_options_are_skipped(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	uint32_t l4;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	l4 = t_udp4_frame(&f, T_SRC4, T_DST4, 1000, 514, msg, MSGLEN, 0, 12);
 	SL_ASSERT_EQ(l4, 14 + 32);
-	run_frame(&r, &f);
-	SL_ASSERT_EQ(r.n_out, 1);
-	SL_ASSERT_EQ(r.out[0].off, l4 + 8);
-	SL_ASSERT_EQ(check_payload(&r.out[0], msg, MSGLEN), 0);
-	return run_close(&r);
+	SL_ASSERT_EQ(expect_delivered(&r, &f, l4), 0);
+	return t_run_close(&r);
 }
 
 static int
@@ -199,17 +165,14 @@ test_ipv6_hop_by_hop_and_dest_opts_are_skipped(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	uint32_t l4;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	l4 = t_udp6_frame(&f, T_SRC6, T_DST6, 1000, 514, msg, MSGLEN, true);
 	SL_ASSERT_EQ(l4, 14 + 40 + 16);
-	run_frame(&r, &f);
-	SL_ASSERT_EQ(r.n_out, 1);
-	SL_ASSERT_EQ(r.out[0].off, l4 + 8);
-	SL_ASSERT_EQ(check_payload(&r.out[0], msg, MSGLEN), 0);
-	return run_close(&r);
+	SL_ASSERT_EQ(expect_delivered(&r, &f, l4), 0);
+	return t_run_close(&r);
 }
 
 static int
@@ -217,10 +180,10 @@ test_ipv6_extension_chain_too_long_is_dropped(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	unsigned int i;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_eth(&f, RTE_ETHER_TYPE_IPV6, 0, 0);
 	t_ipv6(&f, T_SRC6, T_DST6, 60, 10 * 8 + 8 + MSGLEN);
 	for (i = 0; i < 10; i++)
@@ -236,7 +199,7 @@ test_ipv6_extension_chain_too_long_is_dropped(void)
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_out, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_ext_hdr), 2);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -244,9 +207,9 @@ test_truncated_headers_are_counted_by_layer(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	/* Ethernet: 13 bytes. */
 	t_udp4_frame(&f, T_SRC4, T_DST4, 1, 514, msg, MSGLEN, 0, 0);
 	f.len = 13;
@@ -292,7 +255,7 @@ test_truncated_headers_are_counted_by_layer(void)
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_l4), 2);
 	SL_ASSERT_EQ(r.n_out, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, rx_pkts), 8);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -300,10 +263,10 @@ test_ipv4_header_checksum_is_checked(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	struct rte_mbuf *m;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_udp4_frame(&f, T_SRC4, T_DST4, 1, 514, msg, MSGLEN, 0, 0);
 	f.b[14 + 10] ^= 0x01;
 	run_frame(&r, &f);
@@ -325,7 +288,7 @@ test_ipv4_header_checksum_is_checked(void)
 	run_burst(&r, &m, 1);
 	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_ip_cksum), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -333,9 +296,9 @@ test_bad_udp_checksum_is_dropped_v4_and_v6(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_udp4_frame(&f, T_SRC4, T_DST4, 1, 514, msg, MSGLEN, 0, 0);
 	f.b[f.len - 1] ^= 0x20;
 	run_frame(&r, &f);
@@ -347,7 +310,7 @@ test_bad_udp_checksum_is_dropped_v4_and_v6(void)
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_out, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_l4_cksum), 3);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -355,10 +318,10 @@ test_zero_udp_checksum_is_accepted_on_v4_dropped_on_v6(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	uint32_t l4;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	l4 = t_udp4_frame(&f, T_SRC4, T_DST4, 1, 514, msg, MSGLEN, 0, 0);
 	f.b[l4 + 6] = f.b[l4 + 7] = 0;
 	run_frame(&r, &f);
@@ -368,7 +331,7 @@ test_zero_udp_checksum_is_accepted_on_v4_dropped_on_v6(void)
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_l4_cksum), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -376,11 +339,11 @@ test_nic_l4_checksum_verdict_is_trusted_with_offload(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	struct rte_mbuf *m;
 
 	p.rx_cksum_offload = true;
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	/* Wrong checksum but the NIC says good: accepted. */
 	t_udp4_frame(&f, T_SRC4, T_DST4, 1, 514, msg, MSGLEN, 0, 0);
 	f.b[f.len - 1] ^= 0x20;
@@ -399,7 +362,7 @@ test_nic_l4_checksum_verdict_is_trusted_with_offload(void)
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_l4_cksum), 2);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -407,10 +370,10 @@ test_udp_length_beyond_ip_payload_is_dropped(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	uint32_t l4;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	l4 = t_udp4_frame(&f, T_SRC4, T_DST4, 1, 514, msg, MSGLEN, 0, 0);
 	f.b[l4 + 5] += 1;
 	run_frame(&r, &f);
@@ -419,7 +382,7 @@ test_udp_length_beyond_ip_payload_is_dropped(void)
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_out, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_l4), 2);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -427,10 +390,10 @@ test_ethernet_padding_is_trimmed(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	static const uint8_t tiny[] = "hi";
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_udp4_frame(&f, T_SRC4, T_DST4, 1, 514, tiny, 2, 0, 0);
 	memset(f.b + f.len, 0xee, 60 - f.len);
 	f.len = 60;
@@ -438,7 +401,7 @@ test_ethernet_padding_is_trimmed(void)
 	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(r.out[0].len, 2);
 	SL_ASSERT_EQ(r.out[0].m->pkt_len, 14 + 20 + 8 + 2);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -446,16 +409,16 @@ test_udp_to_address_not_listened_is_ignored(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_udp4_frame(&f, T_SRC4, "10.0.0.2", 1, 514, msg, MSGLEN, 0, 0);
 	run_frame(&r, &f);
 	t_udp6_frame(&f, T_SRC6, "fd00::2", 1, 514, msg, MSGLEN, false);
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_out, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, ignored_not_local), 2);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -463,16 +426,35 @@ test_udp_to_port_not_listened_is_ignored(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_udp4_frame(&f, T_SRC4, T_DST4, 1, 515, msg, MSGLEN, 0, 0);
 	run_frame(&r, &f);
 	t_udp6_frame(&f, T_SRC6, T_DST6, 1, 513, msg, MSGLEN, false);
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_out, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, ignored_port), 2);
-	return run_close(&r);
+	return t_run_close(&r);
+}
+
+/* An Ethernet/IPv4 ARP body with opcode @p op at the end of @p f. */
+static void
+arp_put(struct t_frame *f, uint16_t op, const struct rte_ether_addr *sha, const char *sip,
+	const struct rte_ether_addr *tha, const char *tip)
+{
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(f->b + f->len);
+
+	a->arp_hardware = htons(1);
+	a->arp_protocol = htons(0x0800);
+	a->arp_hlen = 6;
+	a->arp_plen = 4;
+	a->arp_opcode = htons(op);
+	a->arp_data.arp_sha = *sha;
+	a->arp_data.arp_sip = t_ip4(sip);
+	a->arp_data.arp_tha = *tha;
+	a->arp_data.arp_tip = t_ip4(tip);
+	f->len += sizeof(*a);
 }
 
 static int
@@ -480,31 +462,22 @@ test_no_listen_accepts_udp_to_any_address_answers_nothing(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
-	struct rte_arp_hdr *a;
+	struct t_run r;
 
 	p.n_listen = 0;
 	p.listen = NULL;
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_udp4_frame(&f, T_SRC4, "198.51.100.9", 1, 514, msg, MSGLEN, 0, 0);
 	run_frame(&r, &f);
 	t_udp6_frame(&f, T_SRC6, "2001:db8::99", 1, 514, msg, MSGLEN, false);
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_out, 2);
 	t_eth(&f, RTE_ETHER_TYPE_ARP, 0, 0);
-	a = (struct rte_arp_hdr *)(f.b + f.len);
-	memset(a, 0, sizeof(*a));
-	a->arp_hardware = htons(1);
-	a->arp_protocol = htons(0x0800);
-	a->arp_hlen = 6;
-	a->arp_plen = 4;
-	a->arp_opcode = htons(1);
-	a->arp_data.arp_tip = t_ip4(T_DST4);
-	f.len += sizeof(*a);
+	arp_put(&f, 1, &no_mac, "0.0.0.0", &no_mac, T_DST4);
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_tx, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, ignored_not_local), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -512,9 +485,9 @@ test_other_ethertypes_and_protocols_are_counted(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_eth(&f, 0x88cc, 0, 0);  /* LLDP */
 	memset(f.b + f.len, 0, 46);
 	f.len += 46;
@@ -527,7 +500,7 @@ test_other_ethertypes_and_protocols_are_counted(void)
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(T_CTR(r.d, ignored_proto), 1);
 	SL_ASSERT_EQ(r.n_out + r.n_tx, 0);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -535,9 +508,9 @@ test_flow_hash_is_per_flow_and_stable(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r, r2;
+	struct t_run r, r2;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_udp4_frame(&f, T_SRC4, T_DST4, 1000, 514, msg, MSGLEN, 0, 0);
 	run_frame(&r, &f);
 	t_udp4_frame(&f, T_SRC4, T_DST4, 1000, 514, msg, 5, 1, 0);
@@ -550,39 +523,21 @@ test_flow_hash_is_per_flow_and_stable(void)
 	/* Pinned: a change of the hash function moves flows between shards. */
 	SL_ASSERT_EQ(r.out[0].hash, 0x9b1e994d);
 	/* Another handle computes the same hash. */
-	SL_ASSERT_EQ(run_open(&r2, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r2, &p), 0);
 	t_udp4_frame(&f, T_SRC4, T_DST4, 1000, 514, msg, MSGLEN, 0, 0);
 	run_frame(&r2, &f);
 	SL_ASSERT_EQ(r2.n_out, 1);
 	SL_ASSERT_EQ(r2.out[0].hash, r.out[0].hash);
-	{
-		uint16_t i;
-
-		for (i = 0; i < r2.n_out; i++)
-			rte_pktmbuf_free(r2.out[i].m);
-		sl_decode_free(r2.d);
-	}
-	return run_close(&r);
+	t_run_release(&r2);
+	return t_run_close(&r);
 }
 
 static void
 arp_request(struct t_frame *f, const char *tip, unsigned int n_vlan)
 {
-	struct rte_arp_hdr *a;
-
 	t_eth(f, RTE_ETHER_TYPE_ARP, n_vlan, RTE_ETHER_TYPE_VLAN);
 	memset(f->b, 0xff, 6);  /* broadcast */
-	a = (struct rte_arp_hdr *)(f->b + f->len);
-	a->arp_hardware = htons(1);
-	a->arp_protocol = htons(0x0800);
-	a->arp_hlen = 6;
-	a->arp_plen = 4;
-	a->arp_opcode = htons(1);
-	a->arp_data.arp_sha = t_peer_mac;
-	a->arp_data.arp_sip = t_ip4(T_SRC4);
-	memset(&a->arp_data.arp_tha, 0, 6);
-	a->arp_data.arp_tip = t_ip4(tip);
-	f->len += sizeof(*a);
+	arp_put(f, 1, &t_peer_mac, T_SRC4, &no_mac, tip);
 	memset(f->b + f->len, 0, 60 - f->len);  /* padded to the minimum frame */
 	f->len = 60;
 }
@@ -592,11 +547,10 @@ test_arp_request_for_us_gets_exact_reply_with_vlan_kept(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f, exp;
-	struct run r;
-	struct rte_arp_hdr *a;
+	struct t_run r;
 	unsigned int v;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	for (v = 0; v < 2; v++) {
 		arp_request(&f, T_DST4, v);
 		run_frame(&r, &f);
@@ -605,22 +559,12 @@ test_arp_request_for_us_gets_exact_reply_with_vlan_kept(void)
 		t_eth(&exp, RTE_ETHER_TYPE_ARP, v, RTE_ETHER_TYPE_VLAN);
 		memcpy(exp.b, t_peer_mac.addr_bytes, 6);
 		memcpy(exp.b + 6, t_mac.addr_bytes, 6);
-		a = (struct rte_arp_hdr *)(exp.b + exp.len);
-		a->arp_hardware = htons(1);
-		a->arp_protocol = htons(0x0800);
-		a->arp_hlen = 6;
-		a->arp_plen = 4;
-		a->arp_opcode = htons(2);
-		a->arp_data.arp_sha = t_mac;
-		a->arp_data.arp_sip = t_ip4(T_DST4);
-		a->arp_data.arp_tha = t_peer_mac;
-		a->arp_data.arp_tip = t_ip4(T_SRC4);
-		exp.len += sizeof(*a);
+		arp_put(&exp, 2, &t_mac, T_DST4, &t_peer_mac, T_SRC4);
 		SL_ASSERT(r.tx[v]->pkt_len >= exp.len);
 		SL_ASSERT_MEM_EQ(rte_pktmbuf_mtod(r.tx[v], void *), exp.b, exp.len);
 	}
 	SL_ASSERT_EQ(T_CTR(r.d, arp_replies), 2);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -628,9 +572,9 @@ test_arp_for_other_address_is_not_answered(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	arp_request(&f, "10.0.0.2", 0);
 	run_frame(&r, &f);
 	/* A reply (op 2) for us is not answered either. */
@@ -645,7 +589,7 @@ test_arp_for_other_address_is_not_answered(void)
 	SL_ASSERT_EQ(T_CTR(r.d, ignored_not_local), 1);
 	SL_ASSERT_EQ(T_CTR(r.d, ignored_proto), 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_arp), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -653,13 +597,13 @@ test_icmp_echo_gets_reply_with_correct_checksums(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	struct rte_ipv4_hdr *ip;
 	struct rte_icmp_hdr *ic;
 	uint8_t *q;
 	uint32_t plen = 8 + 56;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_eth(&f, RTE_ETHER_TYPE_IPV4, 1, RTE_ETHER_TYPE_VLAN);
 	t_ipv4(&f, T_SRC4, T_DST4, IPPROTO_ICMP, plen, 7, 0, 0);
 	ic = (struct rte_icmp_hdr *)(f.b + f.len);
@@ -692,12 +636,12 @@ test_icmp_echo_gets_reply_with_correct_checksums(void)
 	run_frame(&r, &f);
 	SL_ASSERT_EQ(r.n_tx, 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_icmp), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
-/* ICMPv6 checksum check, independent of the decoder's code. */
-static int
-icmp6_ok(const struct rte_ipv6_hdr *ip6, const uint8_t *ic, uint32_t len)
+/* ICMPv6 sum over pseudo-header and message, independent of the decoder's code. */
+static uint16_t
+icmp6_sum(const struct rte_ipv6_hdr *ip6, const uint8_t *ic, uint32_t len)
 {
 	uint32_t tail[2] = { htonl(len), htonl(58) };
 	uint32_t s;
@@ -705,21 +649,22 @@ icmp6_ok(const struct rte_ipv6_hdr *ip6, const uint8_t *ic, uint32_t len)
 	s = __rte_raw_cksum(ip6->src_addr, 32, 0);
 	s = __rte_raw_cksum(tail, 8, s);
 	s = __rte_raw_cksum(ic, len, s);
-	return __rte_raw_cksum_reduce(s) == 0xffff;
+	return __rte_raw_cksum_reduce(s);
+}
+
+static int
+icmp6_ok(const struct rte_ipv6_hdr *ip6, const uint8_t *ic, uint32_t len)
+{
+	return icmp6_sum(ip6, ic, len) == 0xffff;
 }
 
 static void
 icmp6_cksum_set(struct rte_ipv6_hdr *ip6, uint8_t *ic, uint32_t len)
 {
-	uint32_t tail[2] = { htonl(len), htonl(58) };
-	uint32_t s;
 	uint16_t c;
 
 	ic[2] = ic[3] = 0;
-	s = __rte_raw_cksum(ip6->src_addr, 32, 0);
-	s = __rte_raw_cksum(tail, 8, s);
-	s = __rte_raw_cksum(ic, len, s);
-	c = (uint16_t)~__rte_raw_cksum_reduce(s);
+	c = (uint16_t)~icmp6_sum(ip6, ic, len);
 	memcpy(ic + 2, &c, 2);
 }
 
@@ -728,12 +673,12 @@ test_icmpv6_echo_gets_reply_with_correct_checksum(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	struct rte_ipv6_hdr *ip6;
 	uint8_t *ic, *q, a[16];
 	uint32_t plen = 8 + 32;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	t_eth(&f, RTE_ETHER_TYPE_IPV6, 0, 0);
 	ip6 = t_ipv6(&f, T_SRC6, T_DST6, 58, plen);
 	ic = f.b + f.len;
@@ -758,7 +703,7 @@ test_icmpv6_echo_gets_reply_with_correct_checksum(void)
 	SL_ASSERT_EQ(q[59], 9);
 	SL_ASSERT(icmp6_ok(ip6, q + 54, plen));
 	SL_ASSERT_EQ(T_CTR(r.d, echo_replies), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 /* An NS for @p target from T_SRC6 to @p dst, with a source LL option if @p sll. */
@@ -822,9 +767,9 @@ test_neighbour_solicitation_gets_advertisement(void)
 	static const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0, 0, 0, 1 };
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	/* To the solicited-node group, with source LL option. */
 	ns_frame(&f, T_SRC6, "ff02::1:ff00:1", T_DST6, true);
 	run_frame(&r, &f);
@@ -851,7 +796,7 @@ test_neighbour_solicitation_gets_advertisement(void)
 	SL_ASSERT_EQ(r.n_tx, 3);
 	SL_ASSERT_EQ(T_CTR(r.d, ignored_not_local), 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_icmp), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -859,11 +804,11 @@ test_burst_of_mixed_frames_accounts_for_every_mbuf(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	struct rte_mbuf *m[SL_BURST];
 	unsigned int i;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	for (i = 0; i < SL_BURST; i++) {
 		switch (i % 4) {
 		case 0:
@@ -888,7 +833,7 @@ test_burst_of_mixed_frames_accounts_for_every_mbuf(void)
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 24);
 	for (i = 0; i < r.n_out; i++)
 		SL_ASSERT_EQ(r.out[i].sport, (i / 2) * 4 + (i % 2));
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 /* A frame split into two segments at @p split bytes. */
@@ -907,11 +852,11 @@ test_chained_frame_split_at_odd_offset_is_delivered(void)
 {
 	struct sl_decode_params p = t_params();
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	struct rte_mbuf *m;
 	uint32_t l4, split;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	/* Splits inside the UDP header and at odd and even payload offsets. */
 	for (split = 0; split < 7; split++) {
 		l4 = t_udp4_frame(&f, T_SRC4, T_DST4, 1, 514, msg, MSGLEN, 0, 0);
@@ -937,7 +882,7 @@ test_chained_frame_split_at_odd_offset_is_delivered(void)
 	m = chained(&f, 20);
 	run_burst(&r, &m, 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_ip), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int

@@ -15,55 +15,6 @@ static uint8_t payload[65536];
 static uint8_t dgram[65536 + 8];
 static uint8_t readback[65536];
 
-struct run {
-	struct sl_decode *d;
-	struct sl_dgram out[MAXF];
-	struct rte_mbuf *tx[MAXF];
-	uint16_t n_out, n_tx;
-	uint64_t now;
-};
-
-static int
-run_open(struct run *r, const struct sl_decode_params *p)
-{
-	memset(r, 0, sizeof(*r));
-	if (t_get_pool() == NULL)
-		return -1;
-	r->d = sl_decode_create(p);
-	r->now = 1000000;
-	return r->d ? 0 : -1;
-}
-
-/* Feed @p n frames in bursts of at most SL_BURST. */
-static void
-feed(struct run *r, struct rte_mbuf **m, unsigned int n)
-{
-	unsigned int i = 0;
-
-	do {
-		uint16_t k = (uint16_t)RTE_MIN(n - i, (unsigned int)SL_BURST), ntx = 0;
-
-		r->n_out += sl_decode_burst(r->d, m + i, k, r->now, r->out + r->n_out,
-					    r->tx + r->n_tx, &ntx);
-		r->n_tx += ntx;
-		i += k;
-	} while (i < n);
-}
-
-static int
-run_close(struct run *r)
-{
-	uint16_t i;
-
-	for (i = 0; i < r->n_out; i++)
-		rte_pktmbuf_free(r->out[i].m);
-	for (i = 0; i < r->n_tx; i++)
-		rte_pktmbuf_free(r->tx[i]);
-	sl_decode_free(r->d);
-	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 0);
-	return 0;
-}
-
 /* A UDP datagram of @p plen payload bytes to T_DST4:514 (or T_DST6). */
 static uint32_t
 make_dgram(uint32_t plen, uint32_t seed, bool v6)
@@ -118,11 +69,11 @@ one_datagram(bool v6, uint32_t plen, uint32_t fsz, int order, unsigned int expec
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int n, i;
 	uint32_t len;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(plen, plen + (uint32_t)order, v6);
 	n = v6 ? t_frag6(m, MAXF, dgram, len, fsz, 77, T_SRC6, T_DST6) :
 		 t_frag4(m, MAXF, dgram, len, fsz, 77, T_SRC4, T_DST4);
@@ -137,7 +88,7 @@ one_datagram(bool v6, uint32_t plen, uint32_t fsz, int order, unsigned int expec
 	} else if (order == 2) {
 		shuffle(m, n, 12345);
 	}
-	feed(&r, m, n);
+	t_run_feed(&r, m, n);
 	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(check_whole(&r.out[0], plen, v6), 0);
 	SL_ASSERT_EQ(T_CTR(r.d, frags_in), n);
@@ -145,7 +96,7 @@ one_datagram(bool v6, uint32_t plen, uint32_t fsz, int order, unsigned int expec
 	SL_ASSERT_EQ(T_CTR(r.d, udp_dgrams), 1);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 0);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), n);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -196,11 +147,11 @@ test_interleaved_datagrams_are_kept_apart(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int n = 0, k;
 	uint32_t len;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	/* Same payload, 4 ids, IPv4 and IPv6: 8 datagrams of 5 fragments. */
 	for (k = 0; k < 4; k++) {
 		len = make_dgram(7000, 9, false);
@@ -211,12 +162,12 @@ test_interleaved_datagrams_are_kept_apart(void)
 	}
 	SL_ASSERT_EQ(n, 40);
 	shuffle(m, n, 99);
-	feed(&r, m, n);
+	t_run_feed(&r, m, n);
 	SL_ASSERT_EQ(r.n_out, 8);
 	for (k = 0; k < 8; k++)
 		SL_ASSERT_EQ(check_whole(&r.out[k], 7000,
 					 (r.out[k].flags & SL_REC_F_IPV6) != 0), 0);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -225,11 +176,11 @@ test_ipv6_unfragmentable_header_is_kept_and_vlan_reported(void)
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
 	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	unsigned int n = 0;
 	uint32_t len, off;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(4000, 5, true);
 	for (off = 0; off < len; off += 1400) {
 		uint32_t fl = RTE_MIN(1400u, len - off);
@@ -252,7 +203,7 @@ test_ipv6_unfragmentable_header_is_kept_and_vlan_reported(void)
 		m[n++] = t_frame_mbuf(&f);
 	}
 	shuffle(m, n, 3);
-	feed(&r, m, n);
+	t_run_feed(&r, m, n);
 	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(r.out[0].off, 18 + 40 + 8 + 8);
 	SL_ASSERT_EQ(r.out[0].vlan, 100);
@@ -260,7 +211,7 @@ test_ipv6_unfragmentable_header_is_kept_and_vlan_reported(void)
 		     SL_REC_F_REASSEMBLED | SL_REC_F_IPV6 | SL_REC_F_VLAN);
 	SL_ASSERT_EQ(t_chain_read(r.out[0].m, r.out[0].off, 4000, readback), 0);
 	SL_ASSERT_MEM_EQ(readback, payload, 4000);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -268,23 +219,23 @@ test_exact_duplicate_fragment_is_dropped_alone(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int n;
 	uint32_t len;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(5000, 1, false);
 	n = t_frag4(m, MAXF, dgram, len, 1480, 5, T_SRC4, T_DST4);
 	SL_ASSERT_EQ(n, 4);
 	m[4] = m[3];
 	m[3] = rte_pktmbuf_copy(m[1], t_pool, 0, UINT32_MAX);
 	SL_ASSERT(m[3] != NULL);
-	feed(&r, m, 5);
+	t_run_feed(&r, m, 5);
 	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(check_whole(&r.out[0], 5000, false), 0);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_dup), 1);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 4);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -292,32 +243,27 @@ test_overlapping_fragment_drops_the_datagram(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF], *o;
-	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	unsigned int n;
 	uint32_t len;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(5000, 1, false);
 	n = t_frag4(m, MAXF, dgram, len, 1480, 6, T_SRC4, T_DST4);
 	SL_ASSERT_EQ(n, 4);
 	/* 800 bytes at offset 1000: overlaps fragments 0 and 1. */
-	t_eth(&f, RTE_ETHER_TYPE_IPV4, 0, 0);
-	t_ipv4(&f, T_SRC4, T_DST4, IPPROTO_UDP, 800, 6,
-	       (uint16_t)(1000 / 8) | RTE_IPV4_HDR_MF_FLAG, 0);
-	memcpy(f.b + f.len, dgram + 1000, 800);
-	f.len += 800;
-	o = t_frame_mbuf(&f);
-	feed(&r, m, 2);
-	feed(&r, &o, 1);
+	o = t_frag4_mbuf(T_SRC4, T_DST4, IPPROTO_UDP, dgram + 1000, 800, 6,
+			 (uint16_t)(1000 / 8) | RTE_IPV4_HDR_MF_FLAG);
+	t_run_feed(&r, m, 2);
+	t_run_feed(&r, &o, 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_bad), 3);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 0);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 2);
 	/* The rest starts a new datagram that never completes. */
-	feed(&r, m + 2, 2);
+	t_run_feed(&r, m + 2, 2);
 	SL_ASSERT_EQ(r.n_out, 0);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -325,39 +271,22 @@ test_inconsistent_and_oversized_fragments_are_bad(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[4];
-	struct t_frame f;
-	struct run r;
+	struct t_run r;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	memset(dgram, 0x55, 2000);
 	/* Beyond 65535 bytes in all. */
-	t_eth(&f, RTE_ETHER_TYPE_IPV4, 0, 0);
-	t_ipv4(&f, T_SRC4, T_DST4, IPPROTO_UDP, 1000, 9, 8100, 0);
-	memcpy(f.b + f.len, dgram, 1000);
-	f.len += 1000;
-	m[0] = t_frame_mbuf(&f);
+	m[0] = t_frag4_mbuf(T_SRC4, T_DST4, IPPROTO_UDP, dgram, 1000, 9, 8100);
 	/* Not the last, length not a multiple of 8. */
-	t_eth(&f, RTE_ETHER_TYPE_IPV4, 0, 0);
-	t_ipv4(&f, T_SRC4, T_DST4, IPPROTO_UDP, 1001, 9, RTE_IPV4_HDR_MF_FLAG, 0);
-	memcpy(f.b + f.len, dgram, 1001);
-	f.len += 1001;
-	m[1] = t_frame_mbuf(&f);
+	m[1] = t_frag4_mbuf(T_SRC4, T_DST4, IPPROTO_UDP, dgram, 1001, 9, RTE_IPV4_HDR_MF_FLAG);
 	/* Two different last fragments of one datagram. */
-	t_eth(&f, RTE_ETHER_TYPE_IPV4, 0, 0);
-	t_ipv4(&f, T_SRC4, T_DST4, IPPROTO_UDP, 16, 10, 100, 0);
-	memcpy(f.b + f.len, dgram, 16);
-	f.len += 16;
-	m[2] = t_frame_mbuf(&f);
-	t_eth(&f, RTE_ETHER_TYPE_IPV4, 0, 0);
-	t_ipv4(&f, T_SRC4, T_DST4, IPPROTO_UDP, 16, 10, 200, 0);
-	memcpy(f.b + f.len, dgram, 16);
-	f.len += 16;
-	m[3] = t_frame_mbuf(&f);
-	feed(&r, m, 4);
+	m[2] = t_frag4_mbuf(T_SRC4, T_DST4, IPPROTO_UDP, dgram, 16, 10, 100);
+	m[3] = t_frag4_mbuf(T_SRC4, T_DST4, IPPROTO_UDP, dgram, 16, 10, 200);
+	t_run_feed(&r, m, 4);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_bad), 4);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 0);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 0);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -365,20 +294,20 @@ test_reassembled_datagram_with_bad_checksum_is_dropped(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int n;
 	uint32_t len;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(3000, 2, false);
 	dgram[2500] ^= 0xff;
 	n = t_frag4(m, MAXF, dgram, len, 1480, 11, T_SRC4, T_DST4);
-	feed(&r, m, n);
+	t_run_feed(&r, m, n);
 	SL_ASSERT_EQ(r.n_out, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, reassembled), 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_l4_cksum), 1);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 0);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -386,41 +315,36 @@ test_fragments_not_for_us_are_not_held(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int n;
 	uint32_t len;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(3000, 2, false);
 	n = t_frag4(m, MAXF, dgram, len, 1480, 12, T_SRC4, "10.0.0.9");
-	feed(&r, m, n);
+	t_run_feed(&r, m, n);
 	SL_ASSERT_EQ(T_CTR(r.d, ignored_not_local), n);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 0);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
 test_fragments_of_other_protocols_are_not_held(void)
 {
+	static const uint8_t zeros[64];
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[2];
-	struct t_frame f;
-	struct run r;
+	struct t_run r;
 	unsigned int i;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
-	for (i = 0; i < 2; i++) {
-		t_eth(&f, RTE_ETHER_TYPE_IPV4, 0, 0);
-		t_ipv4(&f, T_SRC4, T_DST4, i ? IPPROTO_TCP : IPPROTO_ICMP, 64, 20,
-		       RTE_IPV4_HDR_MF_FLAG, 0);
-		memset(f.b + f.len, 0, 64);
-		f.len += 64;
-		m[i] = t_frame_mbuf(&f);
-	}
-	feed(&r, m, 2);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
+	for (i = 0; i < 2; i++)
+		m[i] = t_frag4_mbuf(T_SRC4, T_DST4, i ? IPPROTO_TCP : IPPROTO_ICMP, zeros,
+				    sizeof(zeros), 20, RTE_IPV4_HDR_MF_FLAG);
+	t_run_feed(&r, m, 2);
 	SL_ASSERT_EQ(T_CTR(r.d, ignored_proto), 2);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 0);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -428,30 +352,30 @@ test_unfinished_datagram_times_out_and_is_counted(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int n;
 	uint32_t len;
 	uint64_t t0, hz = rte_get_tsc_hz();
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(6000, 3, true);
 	n = t_frag6(m, MAXF, dgram, len, 1448, 13, T_SRC6, T_DST6);
 	SL_ASSERT_EQ(n, 5);
 	t0 = r.now;
-	feed(&r, m, 3);            /* 2 of 5 missing */
+	t_run_feed(&r, m, 3);            /* 2 of 5 missing */
 	rte_pktmbuf_free(m[3]);
 	rte_pktmbuf_free(m[4]);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 1);
 	r.now = t0 + hz * p.frag_timeout_ms / 1000 - 1;
-	feed(&r, NULL, 0);
+	t_run_feed(&r, NULL, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_timeout), 0);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 3);
 	r.now = t0 + hz * p.frag_timeout_ms / 1000;
-	feed(&r, NULL, 0);
+	t_run_feed(&r, NULL, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_timeout), 3);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 0);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 0);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -459,24 +383,24 @@ test_expired_entry_is_replaced_by_new_fragment(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int n, i;
 	uint32_t len;
 
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(4000, 3, false);
 	n = t_frag4(m, MAXF, dgram, len, 1480, 14, T_SRC4, T_DST4);
-	feed(&r, m, 1);
+	t_run_feed(&r, m, 1);
 	for (i = 1; i < n; i++)
 		rte_pktmbuf_free(m[i]);
 	/* Much later the whole datagram comes again: the stale first copy
 	 * is discarded (timeout) and the new one completes. */
 	r.now += rte_get_tsc_hz() * 5;
 	n = t_frag4(m, MAXF, dgram, len, 1480, 14, T_SRC4, T_DST4);
-	feed(&r, m, n);
+	t_run_feed(&r, m, n);
 	SL_ASSERT_EQ(r.n_out, 1);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_timeout), 1);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -484,18 +408,18 @@ test_table_full_evicts_the_oldest_so_new_datagrams_complete(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int k, n, total = 0;
 	uint32_t len;
 
 	p.frag_max_flows = 16;
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(3000, 4, false);
 	/* 100 datagrams, first two fragments of each: a flood of partials.
 	 * The table keeps the newest 16; older ones are evicted, counted. */
 	for (k = 0; k < 100; k++) {
 		n = t_frag4(m, 2, dgram, len, 1480, (uint16_t)(1000 + k), T_SRC4, T_DST4);
-		feed(&r, m, n);
+		t_run_feed(&r, m, n);
 		total += n;
 	}
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 16);
@@ -504,7 +428,7 @@ test_table_full_evicts_the_oldest_so_new_datagrams_complete(void)
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 32);
 	/* A held datagram can still complete. */
 	n = t_frag4(m, MAXF, dgram, len, 1480, 1099, T_SRC4, T_DST4);
-	feed(&r, m + 2, n - 2);
+	t_run_feed(&r, m + 2, n - 2);
 	rte_pktmbuf_free(m[0]);
 	rte_pktmbuf_free(m[1]);
 	SL_ASSERT_EQ(r.n_out, 1);
@@ -512,14 +436,14 @@ test_table_full_evicts_the_oldest_so_new_datagrams_complete(void)
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 15);
 	/* A new datagram sent whole after the flood completes too. */
 	n = t_frag4(m, MAXF, dgram, len, 1480, 5000, T_SRC4, T_DST4);
-	feed(&r, m, n);
+	t_run_feed(&r, m, n);
 	SL_ASSERT_EQ(r.n_out, 2);
 	SL_ASSERT_EQ(check_whole(&r.out[1], 3000, false), 0);
 	/* Stop: what is left is counted, then nothing is held. */
 	sl_decode_flush(r.d);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_unfinished), 30);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 0);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -527,24 +451,24 @@ test_mbuf_cap_evicts_the_oldest_datagram(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int k, n;
 	uint32_t len;
 
 	p.frag_max_flows = 64;
 	p.frag_max_mbufs = 10;
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(3000, 4, false);
 	/* Six partial datagrams of two fragments: only ten mbufs may be
 	 * held, so the oldest goes. */
 	for (k = 0; k < 6; k++) {
 		n = t_frag4(m, 2, dgram, len, 1480, (uint16_t)(2000 + k), T_SRC4, T_DST4);
-		feed(&r, m, n);
+		t_run_feed(&r, m, n);
 	}
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 5);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_evicted), 2);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(t_pool), 10);
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static int
@@ -552,20 +476,20 @@ test_too_many_fragments_drop_the_datagram(void)
 {
 	struct sl_decode_params p = t_params();
 	struct rte_mbuf *m[MAXF];
-	struct run r;
+	struct t_run r;
 	unsigned int n;
 	uint32_t len;
 
 	p.frag_max_per_flow = 8;
-	SL_ASSERT_EQ(run_open(&r, &p), 0);
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
 	len = make_dgram(4000, 4, false);
 	n = t_frag4(m, MAXF, dgram, len, 400, 15, T_SRC4, T_DST4);
 	SL_ASSERT_EQ(n, 11);
-	feed(&r, m, n);
+	t_run_feed(&r, m, n);
 	SL_ASSERT_EQ(r.n_out, 0);
 	SL_ASSERT_EQ(T_CTR(r.d, drop_frag_bad), 9);
 	SL_ASSERT_EQ(sl_decode_frag_in_use(r.d), 1);   /* the last two, anew */
-	return run_close(&r);
+	return t_run_close(&r);
 }
 
 static const struct sl_test_case cases[] = {

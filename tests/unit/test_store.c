@@ -16,141 +16,12 @@
 #include "sl_segment.h"
 #include "sl_store.h"
 #include "sl_test.h"
-
-#define SHARD_DIR "/default/default/shard-03"
-
-/* A set of generated records, concatenated as the writer would pass them. */
-struct recs {
-	uint8_t *buf;
-	size_t len, cap;
-	uint32_t n;
-	size_t *off;            /* offset of record i */
-};
-
-static uint64_t rng = 88172645463325252ull;
-
-static uint64_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static void
-recs_add(struct recs *r, uint32_t len, uint64_t rx_ns)
-{
-	struct sl_rec h;
-	uint32_t i;
-
-	memset(&h, 0, sizeof(h));
-	h.len = len;
-	h.orig_len = len + (rnd() % 4 == 0 ? 7 : 0);
-	h.rx_ns = rx_ns;
-	for (i = 0; i < 16; i++) {
-		h.src[i] = rnd();
-		h.dst[i] = rnd();
-	}
-	h.sport = rnd();
-	h.dport = 514;
-	h.tenant = rnd() % 3;
-	h.stream = rnd() % 5;
-	h.rule = rnd() % 9;
-	h.flags = rnd() & 0x3f;
-	h.severity = rnd() % 8;
-	h.facility = rnd() % 24;
-	h.transport = SL_TRANSPORT_UDP;
-	if (r->len + sizeof(h) + len > r->cap) {
-		r->cap = (r->cap + sizeof(h) + len) * 2;
-		r->buf = realloc(r->buf, r->cap);
-	}
-	r->off = realloc(r->off, (r->n + 1) * sizeof(*r->off));
-	r->off[r->n++] = r->len;
-	memcpy(r->buf + r->len, &h, sizeof(h));
-	for (i = 0; i < len; i++)
-		r->buf[r->len + sizeof(h) + i] = (uint8_t)rnd();
-	r->len += sizeof(h) + len;
-}
-
-static void
-recs_free(struct recs *r)
-{
-	free(r->buf);
-	free(r->off);
-	memset(r, 0, sizeof(*r));
-}
-
-static size_t
-rec_size_at(const struct recs *r, uint32_t i)
-{
-	return (i + 1 < r->n ? r->off[i + 1] : r->len) - r->off[i];
-}
-
-static char root[256];
-
-static void
-mkroot(void)
-{
-	strcpy(root, "/tmp/sl-store-XXXXXX");
-	if (mkdtemp(root) == NULL)
-		abort();
-}
-
-static void
-rmroot(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "# cannot remove %s\n", root);
-}
-
-static struct sl_store *
-open_store(const char *dir, uint32_t batch, uint64_t segsz, int level)
-{
-	struct sl_store_params p = {
-		.root = dir, .tenant = "default", .stream = "default", .shard = 3,
-		.zstd_level = level, .batch_size = batch, .segment_size = segsz,
-		.fsync = SL_FSYNC_NONE, .socket_id = 0,
-	};
-
-	return sl_store_create(&p);
-}
+#include "store_test_util.h"
 
 static uint64_t
 ctr(const struct sl_store *s, enum sl_store_counter c)
 {
 	return sl_store_counters(s).val[c];
-}
-
-/* Append records [from, to) in chunks of 1-40 records. */
-static int
-append_range(struct sl_store *s, const struct recs *r, uint32_t from, uint32_t to)
-{
-	int ret = 0;
-
-	while (from < to) {
-		uint32_t n = 1 + rnd() % 40, i;
-		size_t len = 0;
-
-		if (n > to - from)
-			n = to - from;
-		uint64_t lo = UINT64_MAX, hi = 0;
-
-		for (i = 0; i < n; i++) {
-			const struct sl_rec *h = (const void *)(r->buf + r->off[from + i]);
-
-			len += rec_size_at(r, from + i);
-			lo = RTE_MIN(lo, h->rx_ns);
-			hi = RTE_MAX(hi, h->rx_ns);
-		}
-		if (sl_store_append(s, r->buf + r->off[from], len, n, lo, hi) != 0)
-			ret = -1;       /* keep going: errors are counted */
-		from += n;
-	}
-	return ret;
 }
 
 static int damage_count;
@@ -245,13 +116,47 @@ list_segments(const char *dir, char names[][256], int max)
 	return k;
 }
 
+/*
+ * Close @p s, check that the shard under root holds exactly records [0, @p n)
+ * of @p r, and clean up.
+ */
+static int
+close_and_compare(struct sl_store *s, struct recs *r, uint32_t n)
+{
+	int rc;
+
+	sl_store_free(s);
+	rc = read_and_compare(root, r, 0, n, 1);
+	rmroot();
+	recs_free(r);
+	return rc;
+}
+
+/*
+ * Copy segment @p seg, cut to @p len bytes, as the only segment of shard 3
+ * under @p croot: what a restart after a crash finds. The copy's path goes
+ * to @p cseg.
+ */
+static int
+copy_as_only_segment(const char *croot, const char *seg, off_t len, char *cseg,
+		     size_t cseg_len)
+{
+	char cdir[400], cmd[500];
+
+	snprintf(cdir, sizeof(cdir), "%s" SHARD_DIR, croot);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", cdir);
+	if (system(cmd) != 0)
+		return -1;
+	snprintf(cseg, cseg_len, "%s/%020d.zst", cdir, 0);
+	return copy_file(seg, cseg, len);
+}
+
 static int
 test_round_trip_keeps_headers_bytes_order_and_seq(void)
 {
 	struct recs r = { 0 };
 	struct sl_store *s;
 	uint32_t i;
-	int rc;
 
 	mkroot();
 	recs_add(&r, 0, 1000);
@@ -271,11 +176,7 @@ test_round_trip_keeps_headers_bytes_order_and_seq(void)
 	SL_ASSERT_EQ(append_range(s, &r, 1000, r.n), 0);
 	SL_ASSERT(sl_store_pending(s) > 0);
 	SL_ASSERT_EQ(ctr(s, SL_STORE_drop_too_big), 0);
-	sl_store_free(s);
-	rc = read_and_compare(root, &r, 0, r.n, 1);
-	rmroot();
-	recs_free(&r);
-	return rc;
+	return close_and_compare(s, &r, r.n);
 }
 
 static int
@@ -283,7 +184,6 @@ test_record_bigger_than_batch_size_gets_its_own_frame(void)
 {
 	struct recs r = { 0 };
 	struct sl_store *s;
-	int rc;
 
 	mkroot();
 	recs_add(&r, 100, 1);
@@ -295,11 +195,7 @@ test_record_bigger_than_batch_size_gets_its_own_frame(void)
 	SL_ASSERT_EQ(sl_store_flush(s), 0);
 	SL_ASSERT_EQ(ctr(s, SL_STORE_frames), 3);
 	SL_ASSERT_EQ(ctr(s, SL_STORE_records), 3);
-	sl_store_free(s);
-	rc = read_and_compare(root, &r, 0, r.n, 1);
-	rmroot();
-	recs_free(&r);
-	return rc;
+	return close_and_compare(s, &r, r.n);
 }
 
 static int
@@ -349,7 +245,7 @@ test_reopen_continues_the_sequence(void)
 {
 	struct recs r = { 0 };
 	struct sl_store *s;
-	int i, rc;
+	int i;
 
 	mkroot();
 	for (i = 0; i < 300; i++)
@@ -365,36 +261,13 @@ test_reopen_continues_the_sequence(void)
 	SL_ASSERT(open_store(root, 16 << 10, 1 << 20, 1) == NULL);
 	SL_ASSERT_EQ(rte_errno, EBUSY);
 	SL_ASSERT_EQ(append_range(s, &r, 100, 300), 0);
-	sl_store_free(s);
-	rc = read_and_compare(root, &r, 0, 300, 1);
-	rmroot();
-	recs_free(&r);
-	return rc;
-}
-
-static int
-copy_file(const char *from, const char *to, off_t len)
-{
-	char buf[65536];
-	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ssize_t n;
-
-	if (in < 0 || out < 0)
-		return -1;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			return -1;
-	close(in);
-	if (len >= 0 && ftruncate(out, len) != 0)
-		return -1;
-	close(out);
-	return 0;
+	return close_and_compare(s, &r, 300);
 }
 
 static int
 test_crash_recovery_cuts_the_torn_tail_and_seals(void)
 {
-	char dir[300], seg[400], croot[300], cdir[400], cseg[500], cmd[900];
+	char dir[300], seg[400], croot[300], cseg[500];
 	off_t ends[64];
 	uint32_t nrec_at[64];
 	struct recs r = { 0 };
@@ -429,11 +302,7 @@ test_crash_recovery_cuts_the_torn_tail_and_seals(void)
 			keep = nrec_at[nf - 1];
 		}
 		snprintf(croot, sizeof(croot), "%s/crash%d", root, round);
-		snprintf(cdir, sizeof(cdir), "%s" SHARD_DIR, croot);
-		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", cdir);
-		SL_ASSERT_EQ(system(cmd), 0);
-		snprintf(cseg, sizeof(cseg), "%s/%020d.zst", cdir, 0);
-		SL_ASSERT_EQ(copy_file(seg, cseg, cut), 0);
+		SL_ASSERT_EQ(copy_as_only_segment(croot, seg, cut, cseg, sizeof(cseg)), 0);
 		c = open_store(croot, 64 << 10, 1ull << 30, 1);
 		SL_ASSERT(c != NULL);
 		SL_ASSERT_EQ(ctr(c, SL_STORE_recovered_segments), 1);
@@ -448,11 +317,8 @@ test_crash_recovery_cuts_the_torn_tail_and_seals(void)
 	}
 	/* Garbage (zeros, as after preallocation) behind whole frames. */
 	snprintf(croot, sizeof(croot), "%s/zeros", root);
-	snprintf(cdir, sizeof(cdir), "%s" SHARD_DIR, croot);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", cdir);
-	SL_ASSERT_EQ(system(cmd), 0);
-	snprintf(cseg, sizeof(cseg), "%s/%020d.zst", cdir, 0);
-	SL_ASSERT_EQ(copy_file(seg, cseg, ends[nf - 1] + 4096), 0);
+	SL_ASSERT_EQ(copy_as_only_segment(croot, seg, ends[nf - 1] + 4096, cseg,
+					  sizeof(cseg)), 0);
 	c = open_store(croot, 64 << 10, 1ull << 30, 1);
 	SL_ASSERT(c != NULL);
 	SL_ASSERT_EQ(ctr(c, SL_STORE_recovered_bytes_cut), 4096);
@@ -460,11 +326,7 @@ test_crash_recovery_cuts_the_torn_tail_and_seals(void)
 	SL_ASSERT_EQ(read_and_compare(croot, &r, 0, 2000, 1), 0);
 	/* A segment torn inside its own header is removed. */
 	snprintf(croot, sizeof(croot), "%s/hdr", root);
-	snprintf(cdir, sizeof(cdir), "%s" SHARD_DIR, croot);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", cdir);
-	SL_ASSERT_EQ(system(cmd), 0);
-	snprintf(cseg, sizeof(cseg), "%s/%020d.zst", cdir, 0);
-	SL_ASSERT_EQ(copy_file(seg, cseg, 100), 0);
+	SL_ASSERT_EQ(copy_as_only_segment(croot, seg, 100, cseg, sizeof(cseg)), 0);
 	c = open_store(croot, 64 << 10, 1ull << 30, 1);
 	SL_ASSERT(c != NULL);
 	SL_ASSERT_EQ(append_range(c, &r, 0, 10), 0);
@@ -481,7 +343,7 @@ test_crash_recovery_cuts_the_torn_tail_and_seals(void)
 static int
 test_recovery_of_random_damage_always_leaves_a_clean_segment(void)
 {
-	char seg[400], croot[300], cdir[400], cseg[500], cmd[900];
+	char seg[400], croot[300], cseg[500];
 	struct recs r = { 0 };
 	struct sl_store *s, *c;
 	struct stat st;
@@ -498,14 +360,12 @@ test_recovery_of_random_damage_always_leaves_a_clean_segment(void)
 	SL_ASSERT(stat(seg, &st) == 0);
 	for (round = 0; round < 60; round++) {
 		int fd, k, nflip = 1 + rnd() % 3;
+		off_t cut;
 		long n;
 
 		snprintf(croot, sizeof(croot), "%s/r%d", root, round);
-		snprintf(cdir, sizeof(cdir), "%s" SHARD_DIR, croot);
-		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", cdir);
-		SL_ASSERT_EQ(system(cmd), 0);
-		snprintf(cseg, sizeof(cseg), "%s/%020d.zst", cdir, 0);
-		SL_ASSERT_EQ(copy_file(seg, cseg, rnd() % 2 ? st.st_size : (off_t)(rnd() % st.st_size)), 0);
+		cut = rnd() % 2 ? st.st_size : (off_t)(rnd() % st.st_size);
+		SL_ASSERT_EQ(copy_as_only_segment(croot, seg, cut, cseg, sizeof(cseg)), 0);
 		fd = open(cseg, O_RDWR);
 		for (k = 0; k < nflip; k++) {
 			uint8_t b = rnd();
@@ -559,12 +419,8 @@ test_write_error_cuts_back_and_counts_drops(void)
 	SL_ASSERT(dropped > 0);
 	SL_ASSERT_EQ(stored + dropped, 4000);
 	SL_ASSERT_EQ(ctr(s, SL_STORE_drop_disk_full), 0);
-	sl_store_free(s);
 	/* Every stored record reads back, in sequence, without damage. */
-	rc = read_and_compare(root, &r, 0, stored, 1);
-	rmroot();
-	recs_free(&r);
-	return rc;
+	return close_and_compare(s, &r, stored);
 }
 
 static int

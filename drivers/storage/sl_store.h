@@ -35,7 +35,9 @@ enum sl_fsync_mode {
 	X(bytes_out,        "bytes written to segments") \
 	X(segments_opened,  "segments created") \
 	X(segments_sealed,  "segments sealed") \
-	X(fsyncs,           "fsync calls") \
+	X(fsyncs,           "fsyncs started (through io_uring: the writer does not wait)") \
+	X(fsync_errors,     "fsyncs that failed (data may not be durable; see the log)") \
+	X(max_write_us,     "longest write of one frame, us (a gauge: the writer lcore waits that long)") \
 	X(recovered_segments, "unsealed segments repaired at start-up") \
 	X(recovered_bytes_cut, "torn tail bytes cut at start-up") \
 	X(drop_write_error, "records lost to write errors other than a full disk") \

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <liburing.h>
 #include <zstd.h>
 #include <rte_errno.h>
 
@@ -80,7 +81,17 @@ struct sl_store {
 	uint32_t nidx, idx_cap;
 	int dirty;              /* written since the last fsync */
 	uint64_t last_fsync_ms;
+
+	/* fsyncs run through io_uring: the writer lcore (which may carry a
+	 * worker) never waits for the disk. A sealed segment's fd is closed
+	 * when its fsync completes. Without io_uring, they run inline. */
+	struct io_uring ring;
+	int ring_ok;
+	unsigned int fsyncs_inflight;
 };
+
+/* io_uring user_data: the fd, and whether to close it when done. */
+#define FSYNC_CLOSE (1ull << 32)
 
 static uint64_t
 now_ns(void)
@@ -120,7 +131,7 @@ static int
 store_write(struct sl_store *s, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	uint64_t off = s->seg_off;
+	uint64_t off = s->seg_off, t0 = now_ns(), us;
 	size_t left = len;
 
 	while (left > 0) {
@@ -143,6 +154,9 @@ store_write(struct sl_store *s, const void *buf, size_t len)
 	s->seg_off = off;
 	s->dirty = 1;
 	s->ctr[SL_STORE_bytes_out] += len;
+	us = (now_ns() - t0) / 1000;
+	if (us > s->ctr[SL_STORE_max_write_us])
+		s->ctr[SL_STORE_max_write_us] = us;
 	return 0;
 }
 
@@ -160,6 +174,71 @@ do_fsync(struct sl_store *s, int fd)
 {
 	s->ctr[SL_STORE_fsyncs]++;
 	return fsync(fd) == 0 ? 0 : -errno;
+}
+
+/* Take finished fsyncs; with @p wait, until none is in flight. */
+static void
+fsync_reap(struct sl_store *s, bool wait)
+{
+	struct io_uring_cqe *cqe;
+
+	while (s->fsyncs_inflight > 0) {
+		int rc = wait ? io_uring_wait_cqe(&s->ring, &cqe) :
+				io_uring_peek_cqe(&s->ring, &cqe);
+		uint64_t ud;
+
+		if (rc == -EINTR)
+			continue;
+		if (rc != 0)
+			return;
+		ud = io_uring_cqe_get_data64(cqe);
+		if (cqe->res < 0) {
+			s->ctr[SL_STORE_fsync_errors]++;
+			STORE_LOG(ERR, "shard %u: fsync: %s\n", s->shard, strerror(-cqe->res));
+		}
+		io_uring_cqe_seen(&s->ring, cqe);
+		if (ud & FSYNC_CLOSE)
+			close((int)(ud & 0xffffffffu));
+		s->fsyncs_inflight--;
+	}
+}
+
+/*
+ * fsync @p fd without waiting (io_uring), closing it afterwards when
+ * @p close_after; inline when io_uring is not available.
+ */
+static int
+fsync_submit(struct sl_store *s, int fd, bool close_after)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!s->ring_ok) {
+		int rc = do_fsync(s, fd);
+
+		if (close_after)
+			close(fd);
+		return rc;
+	}
+	sqe = io_uring_get_sqe(&s->ring);
+	if (sqe == NULL) {
+		fsync_reap(s, true);
+		sqe = io_uring_get_sqe(&s->ring);
+	}
+	if (sqe == NULL)
+		return -EBUSY;
+	io_uring_prep_fsync(sqe, fd, 0);
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uint32_t)fd |
+				(close_after ? FSYNC_CLOSE : 0));
+	if (io_uring_submit(&s->ring) != 1) {
+		int rc = do_fsync(s, fd);
+
+		if (close_after)
+			close(fd);
+		return rc;
+	}
+	s->ctr[SL_STORE_fsyncs]++;
+	s->fsyncs_inflight++;
+	return 0;
 }
 
 static int
@@ -260,18 +339,19 @@ segment_seal(struct sl_store *s)
 
 	rc = store_write(s, buf, len);
 	free(buf);
-	if (rc == 0 && s->fsync != SL_FSYNC_NONE) {
-		rc = do_fsync(s, s->fd);
-		if (rc == 0)
-			rc = do_fsync(s, s->dirfd);
-	}
 out:
 	if (rc)
 		STORE_LOG(WARNING, "%s: not sealed (%s); the next start repairs it\n",
 			  s->seg_path, strerror(-rc));
 	else
 		s->ctr[SL_STORE_segments_sealed]++;
-	close(s->fd);
+	if (rc == 0 && s->fsync != SL_FSYNC_NONE) {
+		/* The segment, then its name in the directory. */
+		fsync_submit(s, s->fd, true);
+		fsync_submit(s, s->dirfd, false);
+	} else {
+		close(s->fd);
+	}
 	s->fd = -1;
 	s->dirty = 0;
 	return rc;
@@ -585,6 +665,8 @@ sl_store_tick(struct sl_store *s, uint64_t now_ms)
 {
 	int rc;
 
+	if (s->fsyncs_inflight)
+		fsync_reap(s, false);
 	if (s->fsync != SL_FSYNC_INTERVAL)
 		return 0;
 	if (s->last_fsync_ms == 0 || now_ms < s->last_fsync_ms)
@@ -594,9 +676,8 @@ sl_store_tick(struct sl_store *s, uint64_t now_ms)
 		return 0;
 	s->last_fsync_ms = now_ms;
 	s->dirty = 0;
-	s->ctr[SL_STORE_fsyncs]++;
-	rc = fdatasync(s->fd);
-	return rc == 0 ? 0 : -errno;
+	rc = fsync_submit(s, s->fd, false);
+	return rc;
 }
 
 struct sl_ctr_set
@@ -837,6 +918,11 @@ sl_store_create(const struct sl_store_params *p)
 		goto fail;
 	}
 	batch_reset(s);
+	if (io_uring_queue_init(16, &s->ring, 0) == 0)
+		s->ring_ok = 1;
+	else
+		STORE_LOG(NOTICE, "shard %u: io_uring unavailable: fsync runs on the writer lcore\n",
+			  s->shard);
 
 	rc = recover_dir(s);
 	if (rc)
@@ -867,6 +953,11 @@ sl_store_free(struct sl_store *s)
 	if (s->buf && s->out && s->cctx)
 		sl_store_flush(s);
 	segment_seal(s);
+	if (s->ring_ok) {
+		/* Durable before we go: wait for every fsync in flight. */
+		fsync_reap(s, true);
+		io_uring_queue_exit(&s->ring);
+	}
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	ZSTD_freeCCtx(s->cctx);

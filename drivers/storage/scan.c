@@ -101,6 +101,36 @@ fill(struct sl_seg_scan *sc, uint64_t off, uint64_t want, uint64_t limit)
 	return 0;
 }
 
+/*
+ * Most bytes the data frame at @p p (@p size bytes, its extent already
+ * checked by sl_zframe_extent()) can decode to: raw and RLE blocks say their
+ * size, a compressed block makes at most 128 KiB. A content size above this
+ * is a lie, and must not cost an allocation of that size.
+ */
+static uint64_t
+content_bound(const uint8_t *p, uint64_t size)
+{
+	static const uint8_t did_len[4] = { 0, 1, 2, 4 };
+	static const uint8_t fcs_len[4] = { 0, 2, 4, 8 };
+	uint8_t fhd = p[4];
+	unsigned int ss = (fhd >> 5) & 1;
+	uint64_t pos, bound = 0;
+
+	pos = 5 + (ss ? 0 : 1) + did_len[fhd & 3] +
+		(fhd >> 6 == 0 && ss ? 1 : fcs_len[fhd >> 6]);
+	while (pos + 3 <= size) {
+		uint32_t bh = (uint32_t)p[pos] | (uint32_t)p[pos + 1] << 8 |
+			(uint32_t)p[pos + 2] << 16;
+		uint32_t type = (bh >> 1) & 3, bsize = bh >> 3;
+
+		bound += type == 2 ? (128u << 10) : bsize;
+		pos += 3 + (type == 1 ? 1 : bsize);
+		if (bh & 1)
+			break;
+	}
+	return bound;
+}
+
 enum sl_scan_res
 sl_seg_scan_frame(struct sl_seg_scan *sc, uint64_t off, uint64_t limit,
 		  struct sl_scan_frame *f)
@@ -170,6 +200,10 @@ sl_seg_scan_frame(struct sl_seg_scan *sc, uint64_t off, uint64_t limit,
 	}
 	if (csz < sizeof(struct sl_batch_hdr) || csz > SL_SEG_MAX_RAW) {
 		f->why = "frame content size out of range";
+		return SL_SCAN_BAD_FRAME;
+	}
+	if (csz > content_bound(p, size)) {
+		f->why = "frame content size larger than its blocks can hold";
 		return SL_SCAN_BAD_FRAME;
 	}
 	if (grow(&sc->out, &sc->out_cap, csz)) {

@@ -1,0 +1,87 @@
+#!/bin/bash
+# The command-line contract: --check prints the plan and exits 0 without
+# touching traffic; bad flags fail with a message naming the flag; --help;
+# --stats-interval prints counters while running; SIGTERM stops RX, drains,
+# seals and exits 0 with final counters; what it stored verifies.
+#
+# usage: test_cli.sh BUILD_DIR
+set -u
+build=${1:?usage: test_cli.sh BUILD_DIR}
+bin="$build/app/sluice/sluice"
+cat="$build/app/sluice-cat/sluice-cat"
+tmp=$(mktemp -d /tmp/sl-cli-XXXXXX)
+trap 'rm -rf "$tmp"; rm -rf /var/run/dpdk/sl-cli-$$-*' EXIT
+fail=0
+ok() { echo "ok - $*"; }
+nok() { echo "not ok - $*"; fail=1; }
+n=0
+eal() { n=$((n + 1)); echo --no-pci --no-huge -m 512 --file-prefix "sl-cli-$$-$n" --log-level 'pmd.*:error'; }
+
+# --check: plan, exit 0, nothing stored.
+out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- --out "$tmp/chk" --listen 10.0.0.1/24 --check 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q '^check: ok' && echo "$out" | grep -q '^plan: listen 10.0.0.1/24' &&
+	[ -z "$(find "$tmp/chk" -name '*.zst' 2>/dev/null)" ]; then
+	ok "--check prints the plan and exits 0 without storing"
+else
+	nok "--check (exit $rc)"; echo "$out" | sed 's/^/# /' | tail -10
+fi
+
+# Bad flags: non-zero exit, the message names the flag.
+for bad in "--zstd-level 42" "--udp 0" "--listen 300.1.1.1" "--max-msg 2M" "--fsync sometimes" \
+	"--rules r.txt" "--bogus" "--workers 7"; do
+	out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- --out "$tmp/x" $bad 2>&1)
+	rc=$?
+	flag=${bad%% *}
+	if [ $rc -ne 0 ] && echo "$out" | grep -q -- "$flag"; then
+		ok "'$bad' is refused, naming $flag"
+	else
+		nok "'$bad' (exit $rc)"; echo "$out" | tail -3 | sed 's/^/# /'
+	fi
+done
+out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- 2>&1)
+if [ $? -ne 0 ] && echo "$out" | grep -q -- '--out'; then ok "--out is required"; else nok "--out is required"; fi
+out=$(timeout 60 "$bin" -l 0 $(eal) -- --help 2>&1)
+if [ $? -eq 0 ] && echo "$out" | grep -q -- '--flush-ms'; then ok "--help lists the flags"; else nok "--help"; fi
+
+# A running node: endless traffic from memory, stats every second, SIGTERM.
+"$build/app/sluice-gen/sluice-gen" --out "$tmp/t.pcap" --count 5000 --flows 16 --seed 3 2>/dev/null
+timeout 60 "$bin" -l 0,1 $(eal) --vdev "net_pcap0,rx_pcap=$tmp/t.pcap,infinite_rx=1" -- \
+	--out "$tmp/run" --stats-interval 1 --extra-mbufs 9000 --segment-size 8M >"$tmp/run.log" 2>&1 &
+pid=$!
+for i in $(seq 1 100); do
+	[ "$(grep -c '^--- counters after' "$tmp/run.log")" -ge 2 ] && break
+	sleep 0.1
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+periodic=$(grep -c '^--- counters after' "$tmp/run.log")
+if [ "$periodic" -ge 2 ]; then ok "--stats-interval 1 printed counters while running ($periodic times)"; else
+	nok "--stats-interval 1 printed $periodic times"; fi
+if [ $rc -eq 0 ] && grep -q '^stopping: SIGTERM' "$tmp/run.log" && grep -q '^--- final counters' "$tmp/run.log"; then
+	ok "SIGTERM: exit 0, final counters"
+else
+	nok "SIGTERM: exit $rc"; tail -5 "$tmp/run.log" | sed 's/^/# /'
+fi
+sed -n '/^--- final counters/,$p' "$tmp/run.log" >"$tmp/final.log"
+stored=$(sed -n 's/^summary: .* stored=\([0-9]*\) .*/\1/p' "$tmp/final.log")
+sealed=$(grep '^store\[' "$tmp/final.log" | sed -n 's/.* segments_sealed=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}')
+opened=$(grep '^store\[' "$tmp/final.log" | sed -n 's/.* segments_opened=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}')
+count=$("$cat" --count "$tmp/run" 2>/dev/null)
+if [ -n "$stored" ] && [ "$stored" -gt 0 ] && [ "$count" = "$stored" ]; then
+	ok "sluice-cat --count ($count) equals stored= after SIGTERM"
+else
+	nok "sluice-cat --count ($count) vs stored=$stored"
+fi
+if [ -n "$sealed" ] && [ "$sealed" -ge 2 ] && [ "$sealed" = "$opened" ]; then
+	ok "every segment sealed at exit ($sealed of $opened, rotated at 8M)"
+else
+	nok "segments sealed $sealed of $opened"
+fi
+if "$cat" --verify "$tmp/run" >"$tmp/verify.log" 2>&1; then
+	ok "sluice-cat --verify: $(tail -1 "$tmp/verify.log")"
+else
+	nok "sluice-cat --verify"; tail -5 "$tmp/verify.log" | sed 's/^/# /'
+fi
+exit $fail

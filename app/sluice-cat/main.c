@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "sl_addr.h"
+#include "sl_json.h"
 #include "sl_reader.h"
 #include "sl_record.h"
 
@@ -168,94 +169,9 @@ put_text(FILE *f, const struct sl_reader_rec *r)
 	fputc('\n', f);
 }
 
-/* Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-static int
-valid_utf8(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t k;
-		uint32_t cp, min;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			k = 1; cp = c & 0x1f; min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			k = 2; cp = c & 0x0f; min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			k = 3; cp = c & 0x07; min = 0x10000;
-		} else {
-			return 0;
-		}
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
-static void
-put_json_string(FILE *f, const uint8_t *s, size_t n)
-{
-	size_t i;
-
-	fputc('"', f);
-	for (i = 0; i < n; i++) {
-		uint8_t c = s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void
-put_base64(FILE *f, const uint8_t *s, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	fputc('"', f);
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-
-		fputc(tab[v >> 18], f);
-		fputc(tab[(v >> 12) & 63], f);
-		fputc(tab[(v >> 6) & 63], f);
-		fputc(tab[v & 63], f);
-	}
-	if (n - i == 1) {
-		uint32_t v = (uint32_t)s[i] << 16;
-
-		fputc(tab[v >> 18], f);
-		fputc(tab[(v >> 12) & 63], f);
-		fputs("==", f);
-	} else if (n - i == 2) {
-		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
-
-		fputc(tab[v >> 18], f);
-		fputc(tab[(v >> 12) & 63], f);
-		fputc(tab[(v >> 6) & 63], f);
-		fputc('=', f);
-	}
-	fputc('"', f);
-}
+/* Grows to the largest message's encoding; one per process. */
+static uint8_t *json_buf;
+static size_t json_cap;
 
 static void
 put_json(FILE *f, const struct sl_reader_rec *r)
@@ -275,9 +191,9 @@ put_json(FILE *f, const struct sl_reader_rec *r)
 	fprintf(f, "{\"rx_ns\":%" PRIu64 ",\"time\":\"", h->rx_ns);
 	put_time(f, h->rx_ns);
 	fprintf(f, "\",\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
-		"\"transport\":\"%s\",\"vlan\":%u,\"tenant\":%u,\"stream\":%u,\"rule\":%u,",
+		"\"transport\":\"%s\",\"tenant\":%u,\"stream\":%u,\"rule\":%u,",
 		addr(h->src, src, sizeof(src)), h->sport, addr(h->dst, dst, sizeof(dst)),
-		h->dport, transport(h->transport), 0u, h->tenant, h->stream, h->rule);
+		h->dport, transport(h->transport), h->tenant, h->stream, h->rule);
 	if (h->severity == SL_SEV_NONE)
 		fputs("\"severity\":null,", f);
 	else
@@ -292,13 +208,17 @@ put_json(FILE *f, const struct sl_reader_rec *r)
 			fprintf(f, "%s\"%s\"", nf++ ? "," : "", flags[i].name);
 	fprintf(f, "],\"len\":%u,\"orig_len\":%u,\"shard\":%u,\"seq\":%" PRIu64 ",",
 		h->len, h->orig_len, r->shard, r->seq);
-	if (valid_utf8(r->msg, h->len)) {
-		fputs("\"msg\":", f);
-		put_json_string(f, r->msg, h->len);
-	} else {
-		fputs("\"msg_b64\":", f);
-		put_base64(f, r->msg, h->len);
+	if (json_cap < SL_JSON_MSG_MAX(h->len)) {
+		free(json_buf);
+		json_cap = SL_JSON_MSG_MAX(h->len);
+		json_buf = malloc(json_cap);
+		if (json_buf == NULL) {
+			json_cap = 0;
+			fputs("\"msg_b64\":null}\n", f);
+			return;
+		}
 	}
+	fwrite(json_buf, 1, sl_json_msg(json_buf, r->msg, h->len), f);
 	fputs("}\n", f);
 }
 

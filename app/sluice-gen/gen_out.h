@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sl_json.h"
+
 /** A file written through one large buffer. */
 struct gen_file {
 	int fd;
@@ -52,19 +54,5 @@ void gen_pcap_header(struct gen_file *f, bool nsec, uint32_t snaplen);
  */
 void gen_pcap_packet(struct gen_file *f, bool nsec, uint64_t ts_ns,
 		     const void *hdr, uint32_t hlen, const void *data, uint32_t dlen);
-
-/** True when @p s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
-bool gen_utf8_valid(const uint8_t *s, size_t n);
-
-/** Bytes gen_json_msg() may write for a message of @p n bytes. */
-#define GEN_JSON_MSG_MAX(n) (6 * (size_t)(n) + 16)
-
-/**
- * Encode a message as sluice-cat's json format does: `"msg":"<escaped>"`
- * when valid UTF-8 (", \ escaped, bytes < 0x20 as \u00XX), else
- * `"msg_b64":"<base64>"`.
- * @return bytes written to @p out (at most GEN_JSON_MSG_MAX(n)).
- */
-size_t gen_json_msg(uint8_t *out, const uint8_t *s, size_t n);
 
 #endif /* GEN_OUT_H */

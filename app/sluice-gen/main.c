@@ -362,7 +362,7 @@ main(int argc, char **argv)
 	static const char *const trail[] = { "\n", "\n", "\n", "\n", "\n", "\n", "\n",
 		"\r\n", "\r\n", "\0" };
 	static uint8_t dgram[GEN_UDP_HLEN + GEN_MAX_PAYLOAD + 8];
-	static uint8_t jline[256 + GEN_JSON_MSG_MAX(GEN_MAX_PAYLOAD)];
+	static uint8_t jline[256 + SL_JSON_MSG_MAX(GEN_MAX_PAYLOAD)];
 	struct opts o;
 	struct gen_rand r;
 	struct gen_flow *flows;
@@ -454,7 +454,7 @@ main(int argc, char **argv)
 			size_t n = fl->jpre_len;
 
 			memcpy(jline, fl->jpre, n);
-			n += gen_json_msg(jline + n, msg, len);
+			n += sl_json_msg(jline + n, msg, len);
 			jline[n++] = '}';
 			jline[n++] = '\n';
 			gen_file_put(&exp, jline, n);

@@ -17,7 +17,7 @@ static int
 json_is(const char *in, size_t n, const char *want)
 {
 	uint8_t out[256];
-	size_t len = gen_json_msg(out, (const uint8_t *)in, n);
+	size_t len = sl_json_msg(out, (const uint8_t *)in, n);
 
 	if (len != strlen(want) || memcmp(out, want, len) != 0) {
 		fprintf(stderr, "# got %.*s, want %s\n", (int)len, out, want);
@@ -56,14 +56,14 @@ test_json_invalid_utf8_is_base64_with_padding(void)
 static int
 test_utf8_rejects_overlong_surrogate_range_and_truncated(void)
 {
-	SL_ASSERT(!gen_utf8_valid((const uint8_t *)"\xc0\x80", 2));
-	SL_ASSERT(!gen_utf8_valid((const uint8_t *)"\xe0\x80\x80", 3));
-	SL_ASSERT(!gen_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));
-	SL_ASSERT(!gen_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4));
-	SL_ASSERT(!gen_utf8_valid((const uint8_t *)"\xe2\x9c", 2));
-	SL_ASSERT(!gen_utf8_valid((const uint8_t *)"\x80", 1));
-	SL_ASSERT(gen_utf8_valid((const uint8_t *)"\xef\xbb\xbf", 3));
-	SL_ASSERT(gen_utf8_valid((const uint8_t *)"\xf4\x8f\xbf\xbf", 4));
+	SL_ASSERT(!sl_utf8_valid((const uint8_t *)"\xc0\x80", 2));
+	SL_ASSERT(!sl_utf8_valid((const uint8_t *)"\xe0\x80\x80", 3));
+	SL_ASSERT(!sl_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));
+	SL_ASSERT(!sl_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4));
+	SL_ASSERT(!sl_utf8_valid((const uint8_t *)"\xe2\x9c", 2));
+	SL_ASSERT(!sl_utf8_valid((const uint8_t *)"\x80", 1));
+	SL_ASSERT(sl_utf8_valid((const uint8_t *)"\xef\xbb\xbf", 3));
+	SL_ASSERT(sl_utf8_valid((const uint8_t *)"\xf4\x8f\xbf\xbf", 4));
 	return 0;
 }
 

@@ -25,7 +25,6 @@ struct sl_app {
 	uint32_t chunk_cap;
 	unsigned int n_shards;
 	uint16_t shard_writer[SL_MAX_SHARDS]; /**< writer index of each shard */
-	uint32_t writer_batch[SL_MAX_LCORES]; /**< batch size per writer */
 	struct rte_ring **rings;         /**< [worker * n_shards + shard] */
 	struct sl_worker *workers;       /**< roles.n_workers */
 	struct sl_writer *writers;       /**< roles.n_writers */

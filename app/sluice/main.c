@@ -130,8 +130,9 @@ print_plan(FILE *f, const struct sl_app *app)
 	for (i = 0; i < app->roles.n_writers; i++) {
 		unsigned int s;
 
-		fprintf(f, "plan: writer %u on lcore %u, batch %u B, shards", i,
-			app->roles.writers[i], app->writer_batch[i]);
+		fprintf(f, "plan: writer %u on lcore %u, %s, shards", i,
+			app->roles.writers[i], app->writers[i].slice ?
+			"compresses in slices beside a worker" : "an lcore of its own");
 		for (s = 0; s < app->n_shards; s++)
 			if (app->shard_writer[s] == i)
 				fprintf(f, " %u", s);
@@ -146,9 +147,9 @@ print_plan(FILE *f, const struct sl_app *app)
 		"off: when writers are behind, messages are dropped and counted (drop_ring_full)");
 	if (o->n_listen == 0)
 		fprintf(f, "plan: no --listen: UDP to any address is ingested, nothing is answered\n");
-	fprintf(f, "plan: out %s, %u shard(s), zstd level %d, flush %" PRIu64
+	fprintf(f, "plan: out %s, %u shard(s), zstd level %d, batch %" PRIu64 " B, flush %" PRIu64
 		" ms, segment %" PRIu64 " B, max-msg %" PRIu64 " B\n",
-		o->out, app->n_shards, o->zstd_level, o->flush_ms,
+		o->out, app->n_shards, o->zstd_level, o->batch_size, o->flush_ms,
 		o->segment_size, o->max_msg);
 	if (o->tcp_given)
 		fprintf(f, "plan: note: --tcp given, but the TCP receiver is not in this build; TCP is counted and ignored\n");
@@ -184,7 +185,6 @@ assign_shards(struct sl_app *app)
 		pattern[n++] = (uint16_t)i;
 		if (!shared)
 			pattern[n++] = (uint16_t)i;
-		app->writer_batch[i] = (uint32_t)o->batch_size;
 	}
 	/* One writer alone needs one shard, not two. */
 	app->n_shards = o->shards ? o->shards :
@@ -252,7 +252,7 @@ build(struct sl_app *app, char *err, size_t len)
 			.stream = "default",
 			.shard = (uint16_t)s,
 			.zstd_level = o->zstd_level,
-			.batch_size = app->writer_batch[app->shard_writer[s]],
+			.batch_size = (uint32_t)o->batch_size,
 			.segment_size = o->segment_size,
 			.fsync = o->fsync,
 			.fsync_interval_ms = (uint32_t)o->fsync_interval_ms,

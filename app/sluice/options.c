@@ -140,7 +140,6 @@ opt_zstd_level(struct sl_options *o, const char *v, char *err, size_t len)
 static int
 opt_batch_size(struct sl_options *o, const char *v, char *err, size_t len)
 {
-	o->batch_size_given = true;
 	return size_in("--batch-size", v, 4096, 64ull << 20, &o->batch_size, err, len);
 }
 
@@ -315,7 +314,7 @@ static const struct opt_def opt_defs[] = {
 	{ "writers", 1, opt_writers, "LCORES", "writer lcores (default: see README)" },
 	{ "shards", 1, opt_shards, "N", "shard queues (default: two per writer lcore of its own, one per writer sharing a worker's lcore)" },
 	{ "zstd-level", 1, opt_zstd_level, "N", "zstd level, -7..19 (default 1)" },
-	{ "batch-size", 1, opt_batch_size, "BYTES", "raw bytes per compressed frame (default 1M; 128K for a writer sharing its lcore with a worker)" },
+	{ "batch-size", 1, opt_batch_size, "BYTES", "raw bytes per compressed frame (default 1M)" },
 	{ "flush-ms", 1, opt_flush_ms, "MS", "longest a message waits before it is written (default 500)" },
 	{ "segment-size", 1, opt_segment_size, "BYTES", "rotate segments at this size (default 256M)" },
 	{ "fsync", 1, opt_fsync, "MODE", "none | seal | interval:MS (default seal)" },

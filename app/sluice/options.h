@@ -28,7 +28,6 @@ struct sl_options {
 	uint32_t shards;                 /**< --shards, 0: default (= writers) */
 	int zstd_level;                  /**< --zstd-level */
 	uint64_t batch_size;             /**< --batch-size */
-	bool batch_size_given;           /**< set explicitly: applies to every writer */
 	uint64_t flush_ms;               /**< --flush-ms */
 	uint64_t segment_size;           /**< --segment-size */
 	enum sl_fsync_mode fsync;        /**< --fsync */

@@ -16,6 +16,7 @@
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
+#include "sl_cksum.h"
 #include "sl_record.h"
 #include "decode_private.h"
 
@@ -94,8 +95,7 @@ cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t *sum)
 	if ((uint64_t)off + len > m->pkt_len)
 		return -1;
 	if (off + len <= m->data_len) {
-		*sum = __rte_raw_cksum_reduce(
-			__rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), len, 0));
+		*sum = sl_cksum16(rte_pktmbuf_mtod_offset(m, const void *, off), len);
 		return 0;
 	}
 	while (seg != NULL && off >= seg->data_len) {
@@ -108,8 +108,7 @@ cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t *sum)
 		if (seg == NULL)
 			return -1;
 		n = RTE_MIN((uint32_t)seg->data_len - off, len - done);
-		t = __rte_raw_cksum_reduce(__rte_raw_cksum(
-			rte_pktmbuf_mtod_offset(seg, const void *, off), n, 0));
+		t = sl_cksum16(rte_pktmbuf_mtod_offset(seg, const void *, off), n);
 		if (done & 1)
 			t = rte_bswap16((uint16_t)t);
 		s += t;

@@ -2,7 +2,10 @@
 /* Command-line value parsing and addresses (pipelines/common). */
 #include <errno.h>
 
+#include <rte_ip.h>
+
 #include "sl_addr.h"
+#include "sl_cksum.h"
 #include "sl_common.h"
 #include "sl_parse.h"
 #include "sl_test.h"
@@ -109,7 +112,33 @@ test_prefixes_parse_and_match(void)
 	return 0;
 }
 
+static int
+test_checksum_matches_dpdk_at_every_length_and_alignment(void)
+{
+	static uint8_t buf[4096 + 8];
+	unsigned int i, len, align;
+	uint32_t x = 12345;
+
+	for (i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (align = 0; align < 8; align++)
+		for (len = 0; len <= 300; len++)
+			SL_ASSERT_EQ(sl_cksum16(buf + align, len),
+				     __rte_raw_cksum_reduce(__rte_raw_cksum(buf + align, len, 0)));
+	SL_ASSERT_EQ(sl_cksum16(buf, 4096), __rte_raw_cksum_reduce(__rte_raw_cksum(buf, 4096, 0)));
+	/* Carries: all ones, and sums that wrap many times. */
+	memset(buf, 0xff, sizeof(buf));
+	for (len = 0; len <= 4096; len += 509)
+		SL_ASSERT_EQ(sl_cksum16(buf, len), __rte_raw_cksum_reduce(__rte_raw_cksum(buf, len, 0)));
+	memset(buf, 0, sizeof(buf));
+	SL_ASSERT_EQ(sl_cksum16(buf, 100), 0);
+	return 0;
+}
+
 static const struct sl_test_case cases[] = {
+	SL_TEST(test_checksum_matches_dpdk_at_every_length_and_alignment),
 	SL_TEST(test_sizes_take_binary_suffixes),
 	SL_TEST(test_bad_sizes_are_rejected),
 	SL_TEST(test_numbers_check_range),

@@ -175,7 +175,6 @@ sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
 			rte_pktmbuf_free_bulk(&tx[sent], ntx - sent);
 		}
 	}
-	sl_decode_drain(w->decode);
 	w->ctr[SL_WORKER_busy_cycles] += rte_rdtsc() - now;
 	return n;
 }

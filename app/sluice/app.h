@@ -32,7 +32,6 @@ struct sl_app {
 	struct sl_lcore lcores[RTE_MAX_LCORE];
 	uint64_t start_tsc;
 	uint64_t next_stats_tsc;
-	volatile sig_atomic_t *signalled;
 	const char *stop_reason;
 };
 

@@ -438,7 +438,6 @@ main(int argc, char **argv)
 	app.run.batch_age_tsc = app.run.tsc_hz / 1000 * app.opt.flush_ms / 2;
 	app.run.poll_tsc = app.run.tsc_hz / 10000; /* 100 us */
 	app.start_tsc = rte_rdtsc();
-	app.signalled = &signalled;
 
 	{
 		struct sl_port_params pp = {

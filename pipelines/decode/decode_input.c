@@ -233,14 +233,26 @@ decode_udp(struct sl_decode *d, struct rte_mbuf *m, const struct sl_pkt_info *pi
 static enum verdict decode_frame(struct sl_decode *d, struct rte_mbuf *m,
 				 uint64_t now, struct sl_dgram *dg, uint16_t reasm);
 
-/* Hand a fragment to reassembly; decode the datagram if it is now whole. */
+/*
+ * Hand a fragment to reassembly (only UDP is reassembled); decode the
+ * datagram if it is now whole. The caller filled @p fd but for the family
+ * independent fields set here.
+ */
 static enum verdict
-reassemble(struct sl_decode *d, struct rte_mbuf *m, const struct sl_frag_desc *fd,
+reassemble(struct sl_decode *d, struct rte_mbuf *m, const struct sl_pkt_info *pi,
+	   const struct sl_ip *src, const struct sl_ip *dst, struct sl_frag_desc *fd,
 	   uint64_t now, struct sl_dgram *dg)
 {
 	struct rte_mbuf *whole;
 	enum verdict v;
 
+	if (pi->proto != IPPROTO_UDP) {
+		DCTR(d, ignored_proto)++;
+		return V_DROP;
+	}
+	memcpy(fd->src, src->b, 16);
+	memcpy(fd->dst, dst->b, 16);
+	fd->proto = pi->proto;
 	DCTR(d, frags_in)++;
 	whole = sl_frag_add(d->frag, m, fd, now);
 	if (whole == NULL)
@@ -303,14 +315,7 @@ decode_ipv4(struct sl_decode *d, struct rte_mbuf *m, struct sl_pkt_info *pi,
 	if (fo & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
 		struct sl_frag_desc fd;
 
-		if (pi->proto != IPPROTO_UDP) {
-			DCTR(d, ignored_proto)++;
-			return V_DROP;
-		}
-		memcpy(fd.src, src.b, 16);
-		memcpy(fd.dst, dst.b, 16);
 		fd.id = ip->packet_id;
-		fd.proto = pi->proto;
 		fd.is_v6 = 0;
 		fd.more = !!(fo & RTE_IPV4_HDR_MF_FLAG);
 		fd.frag_off = (uint32_t)(fo & RTE_IPV4_HDR_OFFSET_MASK) * 8;
@@ -321,7 +326,7 @@ decode_ipv4(struct sl_decode *d, struct rte_mbuf *m, struct sl_pkt_info *pi,
 		fd.fh_off = 0;
 		fd.nh_off = 0;
 		fd.nh_off_valid = 0;
-		return reassemble(d, m, &fd, now, dg);
+		return reassemble(d, m, pi, &src, &dst, &fd, now, dg);
 	}
 
 	switch (pi->proto) {
@@ -430,14 +435,7 @@ decode_ipv6(struct sl_decode *d, struct rte_mbuf *m, struct sl_pkt_info *pi,
 	if (frag) {
 		struct sl_frag_desc fd;
 
-		if (pi->proto != IPPROTO_UDP) {
-			DCTR(d, ignored_proto)++;
-			return V_DROP;
-		}
-		memcpy(fd.src, src.b, 16);
-		memcpy(fd.dst, dst.b, 16);
 		memcpy(&fd.id, p + fh_off + 4, 4);
-		fd.proto = pi->proto;
 		fd.is_v6 = 1;
 		fd.more = p[fh_off + 3] & 1;
 		fd.frag_off = rd16(p + fh_off + 2) & 0xfff8;
@@ -448,7 +446,7 @@ decode_ipv6(struct sl_decode *d, struct rte_mbuf *m, struct sl_pkt_info *pi,
 		fd.fh_off = fh_off;
 		fd.nh_off = nh_off;
 		fd.nh_off_valid = 1;
-		return reassemble(d, m, &fd, now, dg);
+		return reassemble(d, m, pi, &src, &dst, &fd, now, dg);
 	}
 
 	switch (pi->proto) {

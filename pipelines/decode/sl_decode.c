@@ -89,17 +89,6 @@ sl_decode_free(struct sl_decode *d)
 	rte_free(d);
 }
 
-/*
- * Reassembly frees the mbufs it drops or expires at once (counted where it
- * drops them), so there is no death row to empty: nothing to do here. Kept
- * so that the worker loop need not change if one is ever added.
- */
-void
-sl_decode_drain(struct sl_decode *d)
-{
-	RTE_SET_USED(d);
-}
-
 void
 sl_decode_flush(struct sl_decode *d)
 {

@@ -125,14 +125,6 @@ uint16_t sl_decode_burst(struct sl_decode *d, struct rte_mbuf **pkts, uint16_t n
 			 struct rte_mbuf **tx, uint16_t *n_tx);
 
 /**
- * Free mbufs of expired or discarded reassemblies (the frag death row).
- * Call once per loop iteration, after the burst is processed.
- * (Reassembly currently frees such mbufs at once, so this does nothing; it
- * stays part of the contract.)
- */
-void sl_decode_drain(struct sl_decode *d);
-
-/**
  * Free every datagram still in reassembly, counting its fragments as
  * drop_frag_unfinished: call when RX stops, before the final counters.
  */

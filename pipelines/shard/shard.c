@@ -8,8 +8,6 @@
 #include "sl_common.h"
 #include "sl_shard.h"
 
-RTE_LOG_REGISTER(sl_shard_logtype, sluice.shard, NOTICE);
-#define SHARD_LOG(level, ...) SL_LOG(sl_shard_logtype, level, "shard", __VA_ARGS__)
 
 
 static const struct sl_ctr_desc shard_ctr_desc[] = {

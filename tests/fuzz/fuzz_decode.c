@@ -182,7 +182,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		rte_pktmbuf_free(tx[i]);
 	}
-	sl_decode_drain(d);
 
 	/* Expire everything the input left in reassembly. */
 	now += 100 * rte_get_tsc_hz();

@@ -21,6 +21,7 @@
 
 #include <rte_ring.h>
 
+#include "sl_classify.h"
 #include "sl_common.h"
 #include "sl_counters.h"
 #include "sl_decode.h"
@@ -66,6 +67,10 @@ struct sl_run {
 	uint64_t poll_tsc;              /**< interval of housekeeping polls */
 };
 
+/** Room to make a chained datagram contiguous for parse and rules (a UDP
+ * payload is at most 65,507 bytes). */
+#define SL_WORKER_LIN_MAX 65536
+
 /** One worker. */
 struct sl_worker {
 	uint64_t ctr[SL_WORKER_NB_CTR];
@@ -76,20 +81,31 @@ struct sl_worker {
 	volatile int done;
 	int flushed;                    /**< reassembly emptied at stop */
 	bool backpressure;              /**< pause RX instead of dropping when writers are behind */
+	bool parse;                     /**< parse messages (severity, facility, parse-error) */
 	struct sl_decode *decode;
+	struct sl_classify_worker *cls; /**< rules, or NULL: everything kept in stream 0 */
 	struct sl_shard_tx *shard;
+	uint8_t *lin;                   /**< SL_WORKER_LIN_MAX bytes: a chained datagram made contiguous */
+	int32_t year;                   /**< UTC year of year_lo..year_hi (RFC 3164 timestamps) */
+	uint64_t year_lo, year_hi;      /**< rx_ns range of that year */
 	uint64_t next_poll;
 	uint64_t last_poll;             /**< TSC of the previous RX poll */
 	uint64_t max_gap;               /**< longest gap between polls, TSC */
 } __rte_cache_aligned;
 
-/** One shard as a writer sees it. */
-struct sl_writer_shard {
+/** One store (a stream of a shard) as a writer sees it. */
+struct sl_writer_store {
 	struct sl_store *store;
-	struct rte_ring **rings;        /**< n_workers rings: worker w -> this shard */
 	uint64_t pending_since;         /**< TSC when the open batch got its first record, 0 if empty */
-	struct sl_chunk *held;          /**< taken from a ring, waiting for the store to take it */
+};
+
+/** One shard as a writer sees it: its rings, a store per stream. */
+struct sl_writer_shard {
+	struct sl_writer_store *st;     /**< n_streams: stream id -> store */
+	struct rte_ring **rings;        /**< n_workers rings: worker w -> this shard */
+	struct sl_chunk *held;          /**< taken from a ring, waiting for its store to take it */
 	uint16_t shard;
+	uint16_t n_streams;
 };
 
 /** One writer. */
@@ -99,10 +115,12 @@ struct sl_writer {
 	uint16_t n_shards;
 	volatile int done;
 	uint32_t slice;                 /**< bytes compressed per poll; 0: a whole batch */
-	uint16_t next_work;             /**< round robin over shards for compression */
+	uint32_t next_work;             /**< round robin over stores for compression */
 	uint64_t next_poll;
 	uint64_t next_tick;
 	struct sl_writer_shard *shards; /**< n_shards */
+	struct sl_store **stores;       /**< n_stores: every store of every shard, for round robins */
+	uint32_t n_stores;
 } __rte_cache_aligned;
 
 /** Control-plane hook run on the main lcore about every millisecond. */

@@ -84,13 +84,68 @@ trim_len(const struct sl_dgram *d)
 	return len;
 }
 
+/* The message as contiguous bytes: in the mbuf, or copied to w->lin when
+ * the datagram is a chain (reassembled, or a PMD's scattered RX). */
+static inline const uint8_t *
+msg_bytes(struct sl_worker *w, const struct sl_dgram *d, uint32_t len)
+{
+	if (likely(d->off + len <= d->m->data_len))
+		return rte_pktmbuf_mtod_offset(d->m, const uint8_t *, d->off);
+	mbuf_copy(w->lin, d->m, d->off, RTE_MIN(len, (uint32_t)SL_WORKER_LIN_MAX));
+	return w->lin;
+}
+
+/* The UTC year of @p rx_ns, for RFC 3164 timestamps (they carry none);
+ * recomputed only when the clock leaves the cached year. */
+static inline int32_t
+year_of(struct sl_worker *w, uint64_t rx_ns)
+{
+	if (unlikely(rx_ns < w->year_lo || rx_ns >= w->year_hi)) {
+		time_t t = (time_t)(rx_ns / 1000000000ull);
+		struct tm tm, lo = { .tm_mday = 1 }, hi = { .tm_mday = 1 };
+
+		gmtime_r(&t, &tm);
+		lo.tm_year = tm.tm_year;
+		hi.tm_year = tm.tm_year + 1;
+		w->year = tm.tm_year + 1900;
+		w->year_lo = (uint64_t)timegm(&lo) * 1000000000ull;
+		w->year_hi = (uint64_t)timegm(&hi) * 1000000000ull;
+	}
+	return w->year;
+}
+
 static inline void
 ingest(struct sl_worker *w, const struct sl_dgram *d, uint64_t rx_ns, uint64_t now)
 {
 	uint32_t len = trim_len(d), copy;
+	struct sl_verdict v = { .keep = 1 };
+	const uint8_t *p = NULL;
+	struct sl_parsed pm;
 	struct sl_rec *r;
 
-	r = sl_shard_reserve(w->shard, d->hash, len, rx_ns, now, &copy);
+	if (w->parse) {
+		p = msg_bytes(w, d, len);
+		sl_parse_msg(p, RTE_MIN(len, (uint32_t)SL_WORKER_LIN_MAX),
+			     year_of(w, rx_ns), &pm);
+		if (w->cls != NULL) {
+			struct sl_classify_msg cm = {
+				.p = p,
+				.len = RTE_MIN(len, (uint32_t)SL_WORKER_LIN_MAX),
+				.parsed = &pm,
+				.transport = SL_TRANSPORT_UDP,
+				.dport = d->dport,
+			};
+
+			sl_classify_one(w->cls, &cm, &v);
+			if (!v.keep)
+				return; /* counted by classify (drop_rule) */
+		}
+	} else {
+		pm.severity = SL_SEV_NONE;
+		pm.facility = SL_FAC_NONE;
+		pm.flags = 0;
+	}
+	r = sl_shard_reserve(w->shard, d->hash, v.stream, len, rx_ns, now, &copy);
 	if (unlikely(r == NULL))
 		return;
 	r->rx_ns = rx_ns;
@@ -99,14 +154,18 @@ ingest(struct sl_worker *w, const struct sl_dgram *d, uint64_t rx_ns, uint64_t n
 	r->sport = d->sport;
 	r->dport = d->dport;
 	r->tenant = 0;
-	r->stream = 0;
-	r->rule = 0;
-	r->flags = d->flags | (copy < len ? SL_REC_F_TRUNCATED : 0);
-	r->severity = SL_SEV_NONE;
-	r->facility = SL_FAC_NONE;
+	r->stream = v.stream;
+	r->rule = (uint16_t)v.rule;
+	r->flags = d->flags | (copy < len ? SL_REC_F_TRUNCATED : 0) |
+		   (pm.flags & SL_PARSE_F_ERR ? SL_REC_F_PARSE_ERR : 0);
+	r->severity = pm.severity;
+	r->facility = pm.facility;
 	r->transport = SL_TRANSPORT_UDP;
-	r->reserved = 0;
-	mbuf_copy((uint8_t *)(r + 1), d->m, d->off, copy);
+	r->tags = v.tags;
+	if (p != NULL && copy <= SL_WORKER_LIN_MAX)
+		rte_memcpy(r + 1, p, copy);
+	else
+		mbuf_copy((uint8_t *)(r + 1), d->m, d->off, copy);
 }
 
 unsigned int

@@ -27,15 +27,24 @@ sl_writer_counters(const struct sl_writer *w)
 	return set;
 }
 
+/* The store of a chunk's stream (a stream id out of range, which the
+ * worker never makes, goes to the default stream). */
+static inline struct sl_writer_store *
+chunk_dest(struct sl_writer_shard *ws, const struct sl_chunk *c)
+{
+	return &ws->st[likely(c->stream < ws->n_streams) ? c->stream : 0];
+}
+
 /* Hand one chunk to its store and give it back to the pool. */
 static void
 chunk_store(struct sl_writer *w, struct sl_writer_shard *ws, struct sl_chunk *c,
 	    uint64_t now)
 {
-	uint32_t before = sl_store_pending(ws->store);
-	int rc = sl_store_append(ws->store, c->data, c->used, c->nrec,
+	struct sl_writer_store *st = chunk_dest(ws, c);
+	uint32_t before = sl_store_pending(st->store);
+	int rc = sl_store_append(st->store, c->data, c->used, c->nrec,
 				 c->min_ns, c->max_ns);
-	uint32_t after = sl_store_pending(ws->store);
+	uint32_t after = sl_store_pending(st->store);
 
 	if (rc != 0)
 		w->ctr[SL_WRITER_store_errors]++;
@@ -43,8 +52,8 @@ chunk_store(struct sl_writer *w, struct sl_writer_shard *ws, struct sl_chunk *c,
 	w->ctr[SL_WRITER_chunks]++;
 	/* The open batch started, or was sealed and restarted: its age
 	 * counts from now. */
-	if (ws->pending_since == 0 || after != before + c->used)
-		ws->pending_since = after ? now : 0;
+	if (st->pending_since == 0 || after != before + c->used)
+		st->pending_since = after ? now : 0;
 	rte_mempool_put(rte_mempool_from_obj(c), c);
 }
 
@@ -62,7 +71,7 @@ shard_take(struct sl_writer *w, struct sl_writer_shard *ws,
 	struct sl_chunk *c;
 
 	if (ws->held != NULL) {
-		if (!sl_store_can_take(ws->store, ws->held->used))
+		if (!sl_store_can_take(chunk_dest(ws, ws->held)->store, ws->held->used))
 			return 0;
 		c = ws->held;
 		ws->held = NULL;
@@ -73,7 +82,7 @@ shard_take(struct sl_writer *w, struct sl_writer_shard *ws,
 		for (k = 0; k < WRITER_BURST; k++) {
 			if (rte_ring_sc_dequeue(ws->rings[r], (void **)&c) != 0)
 				break;
-			if (!sl_store_can_take(ws->store, c->used)) {
+			if (!sl_store_can_take(chunk_dest(ws, c)->store, c->used)) {
 				ws->held = c;
 				w->ctr[SL_WRITER_held]++;
 				return taken;
@@ -86,25 +95,26 @@ shard_take(struct sl_writer *w, struct sl_writer_shard *ws,
 }
 
 /* Compress one slice (or everything, without a slice) of the sealed
- * batches, round robin over the shards. */
+ * batches, round robin over the stores (all streams of all shards). */
 static unsigned int
 writer_work(struct sl_writer *w)
 {
-	unsigned int s, worked = 0;
+	unsigned int i, worked = 0;
 	size_t budget = w->slice ? w->slice : SIZE_MAX;
 
-	for (s = 0; s < w->n_shards; s++) {
-		struct sl_writer_shard *ws = &w->shards[(w->next_work + s) % w->n_shards];
+	for (i = 0; i < w->n_stores; i++) {
+		unsigned int k = (w->next_work + i) % w->n_stores;
+		struct sl_store *st = w->stores[k];
 		int rc;
 
-		if (!sl_store_busy(ws->store))
+		if (!sl_store_busy(st))
 			continue;
-		rc = sl_store_work(ws->store, budget);
+		rc = sl_store_work(st, budget);
 		if (rc < 0)
 			w->ctr[SL_WRITER_store_errors]++;
 		worked++;
 		if (w->slice) {
-			w->next_work = (uint16_t)((w->next_work + s + 1) % w->n_shards);
+			w->next_work = (k + 1) % w->n_stores;
 			break;
 		}
 	}
@@ -114,7 +124,7 @@ writer_work(struct sl_writer *w)
 unsigned int
 sl_writer_poll(struct sl_writer *w, const struct sl_run *run, uint64_t now)
 {
-	unsigned int s, taken = 0, worked;
+	unsigned int s, k, taken = 0, worked;
 
 	for (s = 0; s < w->n_shards; s++)
 		taken += shard_take(w, &w->shards[s], run, now);
@@ -124,22 +134,26 @@ sl_writer_poll(struct sl_writer *w, const struct sl_run *run, uint64_t now)
 		for (s = 0; s < w->n_shards; s++) {
 			struct sl_writer_shard *ws = &w->shards[s];
 
-			/* Aged: seal it; sl_store_work() compresses it. */
-			if (ws->pending_since &&
-			    now - ws->pending_since >= run->batch_age_tsc &&
-			    !sl_store_busy(ws->store)) {
-				if (sl_store_seal_batch(ws->store) != 0)
-					w->ctr[SL_WRITER_store_errors]++;
-				ws->pending_since = 0;
-				w->ctr[SL_WRITER_flushes]++;
+			for (k = 0; k < ws->n_streams; k++) {
+				struct sl_writer_store *st = &ws->st[k];
+
+				/* Aged: seal it; sl_store_work() compresses it. */
+				if (st->pending_since &&
+				    now - st->pending_since >= run->batch_age_tsc &&
+				    !sl_store_busy(st->store)) {
+					if (sl_store_seal_batch(st->store) != 0)
+						w->ctr[SL_WRITER_store_errors]++;
+					st->pending_since = 0;
+					w->ctr[SL_WRITER_flushes]++;
+				}
 			}
 		}
 		if (now >= w->next_tick) {
 			uint64_t ms = now / (run->tsc_hz / 1000);
 
 			w->next_tick = now + run->tsc_hz / 1000 * WRITER_TICK_MS;
-			for (s = 0; s < w->n_shards; s++)
-				sl_store_tick(w->shards[s].store, ms);
+			for (k = 0; k < w->n_stores; k++)
+				sl_store_tick(w->stores[k], ms);
 		}
 	}
 	if (taken || worked)
@@ -163,11 +177,12 @@ sl_writer_finish(struct sl_writer *w, const struct sl_run *run)
 			if (!rte_ring_empty(w->shards[s].rings[r]))
 				return 0;
 	}
-	for (s = 0; s < w->n_shards; s++) {
-		if (sl_store_flush(w->shards[s].store) != 0)
-			w->ctr[SL_WRITER_store_errors]++;
-		w->shards[s].pending_since = 0;
-	}
+	for (s = 0; s < w->n_shards; s++)
+		for (r = 0; r < w->shards[s].n_streams; r++) {
+			if (sl_store_flush(w->shards[s].st[r].store) != 0)
+				w->ctr[SL_WRITER_store_errors]++;
+			w->shards[s].st[r].pending_since = 0;
+		}
 	w->done = 1;
 	return 1;
 }

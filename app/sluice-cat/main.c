@@ -191,9 +191,9 @@ put_json(FILE *f, const struct sl_reader_rec *r)
 	fprintf(f, "{\"rx_ns\":%" PRIu64 ",\"time\":\"", h->rx_ns);
 	put_time(f, h->rx_ns);
 	fprintf(f, "\",\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
-		"\"transport\":\"%s\",\"tenant\":%u,\"stream\":%u,\"rule\":%u,",
+		"\"transport\":\"%s\",\"tenant\":%u,\"stream\":%u,\"rule\":%u,\"tags\":%u,",
 		addr(h->src, src, sizeof(src)), h->sport, addr(h->dst, dst, sizeof(dst)),
-		h->dport, transport(h->transport), h->tenant, h->stream, h->rule);
+		h->dport, transport(h->transport), h->tenant, h->stream, h->rule, h->tags);
 	if (h->severity == SL_SEV_NONE)
 		fputs("\"severity\":null,", f);
 	else

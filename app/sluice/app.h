@@ -28,7 +28,9 @@ struct sl_app {
 	struct rte_ring **rings;         /**< [worker * n_shards + shard] */
 	struct sl_worker *workers;       /**< roles.n_workers */
 	struct sl_writer *writers;       /**< roles.n_writers */
-	struct sl_store **stores;        /**< n_shards */
+	struct sl_classify *cls;         /**< --rules, or NULL */
+	uint16_t n_streams;              /**< 1 without rules */
+	struct sl_store **stores;        /**< [shard * n_streams + stream] */
 	struct sl_lcore lcores[RTE_MAX_LCORE];
 	uint64_t start_tsc;
 	uint64_t next_stats_tsc;

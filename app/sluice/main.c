@@ -151,8 +151,71 @@ print_plan(FILE *f, const struct sl_app *app)
 		" ms, segment %" PRIu64 " B, max-msg %" PRIu64 " B\n",
 		o->out, app->n_shards, o->zstd_level, o->batch_size, o->flush_ms,
 		o->segment_size, o->max_msg);
+	if (app->cls != NULL) {
+		uint32_t arg;
+		enum sl_action a = sl_classify_default(app->cls, &arg);
+		char d[96];
+		uint16_t k;
+
+		if (a == SL_ACT_DROP)
+			snprintf(d, sizeof(d), "drop");
+		else if (a == SL_ACT_SAMPLE)
+			snprintf(d, sizeof(d), "sample 1 in %u", arg);
+		else if (a == SL_ACT_ROUTE)
+			snprintf(d, sizeof(d), "route %s",
+				 sl_classify_stream_name(app->cls, (uint16_t)arg));
+		else
+			snprintf(d, sizeof(d), "keep");
+		fprintf(f, "plan: rules %s: %u rule(s), default %s\n", o->rules,
+			sl_classify_n_rules(app->cls), d);
+		for (k = 0; k < app->n_streams; k++)
+			fprintf(f, "plan: stream %u '%s' -> %s/default/%s/shard-NN/\n", k,
+				sl_classify_stream_name(app->cls, k), o->out,
+				sl_classify_stream_name(app->cls, k));
+	} else {
+		fprintf(f, "plan: no --rules: every message is kept in stream 'default'%s\n",
+			o->no_parse ? " (--parse off: headers not parsed)" : "");
+	}
 	if (o->tcp_given)
 		fprintf(f, "plan: note: --tcp given, but the TCP receiver is not in this build; TCP is counted and ignored\n");
+}
+
+/*
+ * --rules: read and compile the file (or load it from the cache) before
+ * anything touches the port, so a bad file fails fast with every error.
+ */
+static void
+load_rules(struct sl_app *app)
+{
+	const struct sl_options *o = &app->opt;
+	static char errs[16384];
+	char cache[4096];
+	struct sl_classify_params cp = { .path = o->rules, .socket_id = SOCKET_ID_ANY };
+	double ms = 0;
+	bool cached;
+
+	app->n_streams = 1;
+	if (o->rules == NULL)
+		return;
+	if (o->rules_cache == NULL) {
+		snprintf(cache, sizeof(cache), "%s/.rules-cache", o->out);
+		cp.cache_dir = cache;
+	} else if (strcmp(o->rules_cache, "none") != 0) {
+		cp.cache_dir = o->rules_cache;
+	}
+	app->cls = sl_classify_create(&cp, errs, sizeof(errs));
+	if (app->cls == NULL) {
+		if (errs[0] != '\0')
+			fprintf(stderr, "%s%s", errs, errs[strlen(errs) - 1] == '\n' ? "" : "\n");
+		rte_exit(EXIT_FAILURE, "--rules: %s: %s\n", o->rules,
+			 rte_errno == EINVAL ? "errors in the file (above)" : rte_strerror(rte_errno));
+	}
+	app->n_streams = sl_classify_n_streams(app->cls);
+	cached = sl_classify_from_cache(app->cls, &ms);
+	printf("rules: %s: %u rule(s), %u stream(s), %u tag(s), %zu KiB of databases, %s in %.1f ms\n",
+	       o->rules, sl_classify_n_rules(app->cls), app->n_streams,
+	       sl_classify_n_tags(app->cls), sl_classify_db_size(app->cls) >> 10,
+	       cached ? "loaded from the cache" : "compiled", ms);
 }
 
 /* True when writer @p i shares its lcore with a worker. */
@@ -210,8 +273,10 @@ build(struct sl_app *app, char *err, size_t len)
 	app->chunk_cap = pow2_at_least((uint32_t)(sizeof(struct sl_rec) + o->max_msg));
 	if (app->chunk_cap < CHUNK_MIN_CAP)
 		app->chunk_cap = CHUNK_MIN_CAP;
-	n_chunks = nw * app->n_shards * ((unsigned int)o->ring_size + CHUNK_SLACK) +
-		   nwr * 32;
+	/* Per (worker, shard): a ring and a backlog full, and an open chunk
+	 * per stream. */
+	n_chunks = nw * app->n_shards * ((unsigned int)o->ring_size + CHUNK_SLACK +
+					 app->n_streams) + nwr * 32;
 	app->chunk_pool = sl_shard_pool_create("sl_chunks", n_chunks, app->chunk_cap, socket);
 	if (app->chunk_pool == NULL) {
 		snprintf(err, len, "cannot allocate %u chunks of %u KiB (%" PRIu64
@@ -225,7 +290,7 @@ build(struct sl_app *app, char *err, size_t len)
 	app->rings = calloc((size_t)nw * app->n_shards, sizeof(*app->rings));
 	app->workers = rte_zmalloc("sl_workers", nw * sizeof(*app->workers), RTE_CACHE_LINE_SIZE);
 	app->writers = rte_zmalloc("sl_writers", nwr * sizeof(*app->writers), RTE_CACHE_LINE_SIZE);
-	app->stores = calloc(app->n_shards, sizeof(*app->stores));
+	app->stores = calloc((size_t)app->n_shards * app->n_streams, sizeof(*app->stores));
 	if (!app->rings || !app->workers || !app->writers || !app->stores) {
 		snprintf(err, len, "out of memory for the pipeline tables");
 		return -ENOMEM;
@@ -244,13 +309,16 @@ build(struct sl_app *app, char *err, size_t len)
 		}
 	}
 
-	/* Stores first: recovery of a crashed run happens before RX. */
-	for (s = 0; s < app->n_shards; s++) {
+	/* Stores first: recovery of a crashed run happens before RX. One per
+	 * stream of each shard, all opened now: a stream's torn segment is
+	 * repaired at start even if no message goes there again. */
+	for (i = 0; i < app->n_shards * app->n_streams; i++) {
 		struct sl_store_params sp = {
 			.root = o->out,
 			.tenant = "default",
-			.stream = "default",
-			.shard = (uint16_t)s,
+			.stream = app->cls ? sl_classify_stream_name(app->cls,
+					(uint16_t)(i % app->n_streams)) : "default",
+			.shard = (uint16_t)(i / app->n_streams),
 			.zstd_level = o->zstd_level,
 			.batch_size = (uint32_t)o->batch_size,
 			.segment_size = o->segment_size,
@@ -259,10 +327,10 @@ build(struct sl_app *app, char *err, size_t len)
 			.socket_id = socket,
 		};
 
-		app->stores[s] = sl_store_create(&sp);
-		if (app->stores[s] == NULL) {
-			snprintf(err, len, "cannot open the store of shard %u under %s: %s",
-				 s, o->out, rte_strerror(rte_errno));
+		app->stores[i] = sl_store_create(&sp);
+		if (app->stores[i] == NULL) {
+			snprintf(err, len, "cannot open the store of stream %s shard %u under %s: %s",
+				 sp.stream, sp.shard, o->out, rte_strerror(rte_errno));
 			return -rte_errno;
 		}
 	}
@@ -284,6 +352,7 @@ build(struct sl_app *app, char *err, size_t len)
 		struct sl_shard_params shp = {
 			.worker = (uint16_t)w,
 			.n_shards = (uint16_t)app->n_shards,
+			.n_streams = app->n_streams,
 			.rings = &app->rings[w * app->n_shards],
 			.pool = app->chunk_pool,
 			.max_msg = (uint32_t)o->max_msg,
@@ -296,6 +365,20 @@ build(struct sl_app *app, char *err, size_t len)
 		wk->queue = (uint16_t)w;
 		wk->last_rx_tsc = app->start_tsc;
 		wk->backpressure = app->backpressure;
+		wk->parse = !o->no_parse;
+		wk->lin = rte_malloc_socket("sl_lin", SL_WORKER_LIN_MAX, 0, socket);
+		if (wk->lin == NULL) {
+			snprintf(err, len, "worker %u: out of memory", w);
+			return -ENOMEM;
+		}
+		if (app->cls != NULL) {
+			wk->cls = sl_classify_worker_create(app->cls, socket);
+			if (wk->cls == NULL) {
+				snprintf(err, len, "worker %u: cannot create the classify stage: %s",
+					 w, rte_strerror(rte_errno));
+				return -ENOMEM;
+			}
+		}
 		wk->decode = sl_decode_create(&dp);
 		if (wk->decode == NULL) {
 			snprintf(err, len, "worker %u: cannot create the decode stage: %s",
@@ -321,7 +404,9 @@ build(struct sl_app *app, char *err, size_t len)
 		for (s = 0; s < app->n_shards; s++)
 			wr->n_shards += app->shard_writer[s] == i;
 		wr->shards = calloc(wr->n_shards ? wr->n_shards : 1, sizeof(*wr->shards));
-		if (wr->shards == NULL) {
+		wr->stores = calloc((size_t)(wr->n_shards ? wr->n_shards : 1) * app->n_streams,
+				    sizeof(*wr->stores));
+		if (wr->shards == NULL || wr->stores == NULL) {
 			snprintf(err, len, "out of memory for writer %u", i);
 			return -ENOMEM;
 		}
@@ -333,11 +418,16 @@ build(struct sl_app *app, char *err, size_t len)
 			ws = &wr->shards[k++];
 
 			ws->shard = (uint16_t)s;
-			ws->store = app->stores[s];
+			ws->n_streams = app->n_streams;
+			ws->st = calloc(app->n_streams, sizeof(*ws->st));
 			ws->rings = calloc(nw, sizeof(*ws->rings));
-			if (ws->rings == NULL) {
+			if (ws->rings == NULL || ws->st == NULL) {
 				snprintf(err, len, "out of memory for writer %u", i);
 				return -ENOMEM;
+			}
+			for (w = 0; w < app->n_streams; w++) {
+				ws->st[w].store = app->stores[s * app->n_streams + w];
+				wr->stores[wr->n_stores++] = ws->st[w].store;
 			}
 			for (w = 0; w < nw; w++)
 				ws->rings[w] = app->rings[w * app->n_shards + s];
@@ -379,15 +469,20 @@ teardown(struct sl_app *app)
 		for (i = 0; i < app->roles.n_workers; i++) {
 			sl_shard_tx_free(app->workers[i].shard);
 			sl_decode_free(app->workers[i].decode);
+			sl_classify_worker_free(app->workers[i].cls);
+			rte_free(app->workers[i].lin);
 		}
 	if (app->stores)
-		for (s = 0; s < app->n_shards; s++)
+		for (s = 0; s < app->n_shards * app->n_streams; s++)
 			sl_store_free(app->stores[s]);
 	if (app->writers)
 		for (i = 0; i < app->roles.n_writers; i++) {
-			for (s = 0; s < app->writers[i].n_shards; s++)
+			for (s = 0; s < app->writers[i].n_shards; s++) {
 				free(app->writers[i].shards[s].rings);
+				free(app->writers[i].shards[s].st);
+			}
 			free(app->writers[i].shards);
+			free(app->writers[i].stores);
 		}
 	if (app->rings)
 		for (i = 0; i < app->roles.n_workers * app->n_shards; i++)
@@ -401,6 +496,7 @@ teardown(struct sl_app *app)
 	rte_free(app->workers);
 	rte_free(app->writers);
 	rte_mempool_free(app->chunk_pool);
+	sl_classify_free(app->cls);
 	if (app->port_up)
 		sl_port_close(&app->port);
 }
@@ -432,6 +528,7 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	if (make_dir(app.opt.out, err, sizeof(err)) != 0)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
+	load_rules(&app);
 
 	app.run.tsc_hz = rte_get_tsc_hz();
 	app.run.n_workers = app.roles.n_workers;
@@ -496,7 +593,7 @@ main(int argc, char **argv)
 	if (app.workers)
 		for (l = 0; l < app.roles.n_workers; l++)
 			sl_shard_tx_flush(app.workers[l].shard);
-	for (l = 0; l < app.n_shards; l++)
+	for (l = 0; l < app.n_shards * app.n_streams; l++)
 		sl_store_seal(app.stores[l]);
 	sl_stats_print(stdout, &app, true);
 	teardown(&app);

@@ -276,7 +276,31 @@ opt_later(const char *flag, const char *what, char *err, size_t len)
 static int
 opt_rules(struct sl_options *o, const char *v, char *err, size_t len)
 {
-	return opt_later("--rules", "classification", err, len);
+	if (*v == '\0')
+		return ERR("--rules: empty file name");
+	o->rules = v;
+	return 0;
+}
+
+static int
+opt_rules_cache(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (*v == '\0')
+		return ERR("--rules-cache: empty directory name (use 'none' for no cache)");
+	o->rules_cache = v;
+	return 0;
+}
+
+static int
+opt_parse(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (strcmp(v, "on") == 0)
+		o->no_parse = false;
+	else if (strcmp(v, "off") == 0)
+		o->no_parse = true;
+	else
+		return ERR("--parse: '%s': want on or off", v);
+	return 0;
 }
 
 static int
@@ -331,7 +355,9 @@ static const struct opt_def opt_defs[] = {
 	{ "ring-size", 1, opt_ring_size, "N", "chunks in flight per worker->shard ring (default 64)" },
 	{ "frag-flows", 1, opt_frag_flows, "N", "datagrams in reassembly at once per worker (default 256)" },
 	{ "frag-timeout", 1, opt_frag_timeout, "MS", "drop unassembled fragments after MS (default 2000)" },
-	{ "rules", 1, opt_rules, "FILE", "classification rules (not in this build)" },
+	{ "rules", 1, opt_rules, "FILE", "classification rules (docs/RULES.md)" },
+	{ "rules-cache", 1, opt_rules_cache, "DIR", "compiled-rules cache (default OUT/.rules-cache; 'none': no cache)" },
+	{ "parse", 1, opt_parse, "on|off", "parse syslog headers into the record (default on; off needs no --rules)" },
 	{ "tenants", 1, opt_tenants, "FILE", "tenant table (not in this build)" },
 	{ "retain", 1, opt_retain, "BYTES", "retention budget (not in this build)" },
 	{ "metrics", 1, opt_metrics, "ADDR:PORT", "metrics endpoint (not in this build)" },
@@ -410,5 +436,7 @@ sl_options_parse(int argc, char **argv, struct sl_options *o, char *err, size_t 
 		return ERR("--out: required (the directory where segments go)");
 	if (o->batch_size < sizeof(struct sl_batch_hdr) + sizeof(struct sl_rec))
 		return ERR("--batch-size: too small");
+	if (o->no_parse && o->rules)
+		return ERR("--parse: off cannot go with --rules (rules need the parsed fields)");
 	return 0;
 }

@@ -36,6 +36,9 @@ struct sl_options {
 	uint64_t stats_interval;         /**< --stats-interval S, 0: off */
 	uint64_t idle_exit_ms;           /**< --idle-exit MS, 0: off */
 	bool check;                      /**< --check */
+	const char *rules;               /**< --rules FILE, NULL: none */
+	const char *rules_cache;         /**< --rules-cache DIR, NULL: OUT/.rules-cache, "none" */
+	bool no_parse;                   /**< --parse off */
 	uint16_t port;                   /**< --port ID (ethdev port) */
 	uint64_t rxd, txd;               /**< --rx-desc, --tx-desc */
 	uint64_t extra_mbufs;            /**< --extra-mbufs */

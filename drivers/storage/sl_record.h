@@ -56,7 +56,7 @@ struct sl_rec {
 	uint8_t severity;      /**< 0-7, SL_SEV_NONE if not parsed */
 	uint8_t facility;      /**< 0-23, SL_FAC_NONE if not parsed */
 	uint8_t transport;     /**< SL_TRANSPORT_* */
-	uint8_t reserved;      /**< 0 (VLAN tags are flagged, not stored) */
+	uint8_t tags;          /**< bit i: tag i of the rules file (0 without tags) */
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct sl_rec) == 64, "record header is 64 bytes");

@@ -71,19 +71,12 @@ base64(uint8_t *out, const uint8_t *s, size_t n)
 }
 
 size_t
-sl_json_msg(uint8_t *out, const uint8_t *s, size_t n)
+sl_json_string(uint8_t *out, const uint8_t *s, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
-	size_t i, o;
+	size_t i, o = 0;
 
-	if (!sl_utf8_valid(s, n)) {
-		memcpy(out, "\"msg_b64\":\"", 11);
-		o = 11 + base64(out + 11, s, n);
-		out[o++] = '"';
-		return o;
-	}
-	memcpy(out, "\"msg\":\"", 7);
-	o = 7;
+	out[o++] = '"';
 	for (i = 0; i < n; i++) {
 		uint8_t c = s[i];
 
@@ -101,4 +94,39 @@ sl_json_msg(uint8_t *out, const uint8_t *s, size_t n)
 	}
 	out[o++] = '"';
 	return o;
+}
+
+size_t
+sl_json_base64(uint8_t *out, const uint8_t *s, size_t n)
+{
+	size_t o;
+
+	out[0] = '"';
+	o = 1 + base64(out + 1, s, n);
+	out[o++] = '"';
+	return o;
+}
+
+size_t
+sl_json_member(uint8_t *out, const char *name, const uint8_t *s, size_t n)
+{
+	size_t nl = strlen(name), o = 0;
+	bool valid = sl_utf8_valid(s, n);
+
+	out[o++] = '"';
+	memcpy(out + o, name, nl);
+	o += nl;
+	if (!valid) {
+		memcpy(out + o, "_b64", 4);
+		o += 4;
+	}
+	out[o++] = '"';
+	out[o++] = ':';
+	return o + (valid ? sl_json_string(out + o, s, n) : sl_json_base64(out + o, s, n));
+}
+
+size_t
+sl_json_msg(uint8_t *out, const uint8_t *s, size_t n)
+{
+	return sl_json_member(out, "msg", s, n);
 }

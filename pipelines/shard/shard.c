@@ -8,14 +8,12 @@
 #include "sl_common.h"
 #include "sl_shard.h"
 
-
-
 static const struct sl_ctr_desc shard_ctr_desc[] = {
 	SL_SHARD_COUNTERS(SL_CTR_DESC)
 };
 
 struct shard_q {
-	struct sl_chunk *open;                 /* chunk being filled, or NULL */
+	struct sl_chunk **open;                /* n_streams chunks being filled (or NULL) */
 	struct rte_ring *ring;                 /* to the shard's writer */
 	struct sl_chunk *backlog[SL_SHARD_BACKLOG];
 	uint8_t bl_head;                       /* oldest waiting chunk */
@@ -29,7 +27,9 @@ struct sl_shard_tx {
 	uint32_t max_msg;
 	uint16_t worker;
 	uint16_t n_shards;
+	uint16_t n_streams;
 	uint32_t n_backlog;                    /* sum of bl_n: poll fast path */
+	struct sl_chunk **open;                /* [shard * n_streams + stream] */
 	struct shard_q q[];
 } __rte_cache_aligned;
 
@@ -59,19 +59,28 @@ struct sl_shard_tx *
 sl_shard_tx_create(const struct sl_shard_params *p)
 {
 	struct sl_shard_tx *tx;
+	uint16_t n_streams;
 	unsigned int s;
 
 	if (p == NULL || p->n_shards == 0 || p->rings == NULL || p->pool == NULL) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	n_streams = p->n_streams ? p->n_streams : 1;
 	tx = rte_zmalloc_socket("sl_shard_tx", sizeof(*tx) +
 				p->n_shards * sizeof(tx->q[0]),
 				RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (tx == NULL) {
+	if (tx != NULL)
+		tx->open = rte_zmalloc_socket("sl_shard_open", (size_t)p->n_shards *
+					      n_streams * sizeof(*tx->open),
+					      RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (tx == NULL || tx->open == NULL) {
+		if (tx)
+			rte_free(tx);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	tx->n_streams = n_streams;
 	tx->pool = p->pool;
 	tx->age_tsc = p->age_tsc;
 	tx->max_msg = p->max_msg;
@@ -79,11 +88,13 @@ sl_shard_tx_create(const struct sl_shard_params *p)
 	tx->n_shards = p->n_shards;
 	for (s = 0; s < p->n_shards; s++) {
 		if (p->rings[s] == NULL) {
+			rte_free(tx->open);
 			rte_free(tx);
 			rte_errno = EINVAL;
 			return NULL;
 		}
 		tx->q[s].ring = p->rings[s];
+		tx->q[s].open = &tx->open[s * n_streams];
 	}
 	return tx;
 }
@@ -98,7 +109,7 @@ chunk_drop(struct sl_shard_tx *tx, struct sl_chunk *c)
 void
 sl_shard_tx_free(struct sl_shard_tx *tx)
 {
-	unsigned int s;
+	unsigned int s, k;
 
 	if (tx == NULL)
 		return;
@@ -110,9 +121,11 @@ sl_shard_tx_free(struct sl_shard_tx *tx)
 			q->bl_head = (q->bl_head + 1) % SL_SHARD_BACKLOG;
 			q->bl_n--;
 		}
-		if (q->open)
-			chunk_drop(tx, q->open);
+		for (k = 0; k < tx->n_streams; k++)
+			if (q->open[k])
+				chunk_drop(tx, q->open[k]);
 	}
+	rte_free(tx->open);
 	rte_free(tx);
 }
 
@@ -134,20 +147,20 @@ backlog_push(struct sl_shard_tx *tx, struct shard_q *q)
 }
 
 /*
- * Hand the open chunk on: straight to the ring when nothing waits before it
+ * Hand an open chunk on: straight to the ring when nothing waits before it
  * (order), else to the backlog. @return 0, or -ENOBUFS when the backlog is
  * full and the chunk is still open.
  */
 static int
-chunk_send(struct sl_shard_tx *tx, struct shard_q *q)
+chunk_send(struct sl_shard_tx *tx, struct shard_q *q, uint16_t stream)
 {
-	struct sl_chunk *c = q->open;
+	struct sl_chunk *c = q->open[stream];
 
 	if (q->bl_n)
 		backlog_push(tx, q);
 	if (q->bl_n == 0 && rte_ring_sp_enqueue(q->ring, c) == 0) {
 		tx->ctr[SL_SHARD_chunks_sent]++;
-		q->open = NULL;
+		q->open[stream] = NULL;
 		return 0;
 	}
 	tx->ctr[SL_SHARD_ring_full]++;
@@ -156,22 +169,22 @@ chunk_send(struct sl_shard_tx *tx, struct shard_q *q)
 	q->backlog[(q->bl_head + q->bl_n) % SL_SHARD_BACKLOG] = c;
 	q->bl_n++;
 	tx->n_backlog++;
-	q->open = NULL;
+	q->open[stream] = NULL;
 	return 0;
 }
 
 struct sl_rec *
-sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint32_t len,
-		 uint64_t rx_ns, uint64_t now, uint32_t *copy)
+sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
+		 uint32_t len, uint64_t rx_ns, uint64_t now, uint32_t *copy)
 {
 	struct shard_q *q = &tx->q[sl_shard_of(hash, tx->n_shards)];
 	uint32_t keep = len <= tx->max_msg ? len : tx->max_msg;
 	uint32_t need = sl_rec_size(keep);
-	struct sl_chunk *c = q->open;
+	struct sl_chunk *c = q->open[stream];
 	struct sl_rec *r;
 
 	if (c != NULL && c->used + need > c->cap) {
-		if (chunk_send(tx, q) != 0) {
+		if (chunk_send(tx, q, stream) != 0) {
 			tx->ctr[SL_SHARD_drop_ring_full]++;
 			return NULL;
 		}
@@ -192,7 +205,8 @@ sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint32_t len,
 		c->opened = now;
 		c->shard = (uint16_t)(q - tx->q);
 		c->worker = tx->worker;
-		q->open = c;
+		c->stream = stream;
+		q->open[stream] = c;
 	}
 	r = (struct sl_rec *)(c->data + c->used);
 	c->used += need;
@@ -215,14 +229,16 @@ void
 sl_shard_tx_poll(struct sl_shard_tx *tx, uint64_t now)
 {
 	unsigned int s;
+	uint16_t k;
 
 	for (s = 0; s < tx->n_shards; s++) {
 		struct shard_q *q = &tx->q[s];
 
 		if (q->bl_n)
 			backlog_push(tx, q);
-		if (q->open != NULL && now - q->open->opened >= tx->age_tsc)
-			chunk_send(tx, q); /* stays open if the backlog is full */
+		for (k = 0; k < tx->n_streams; k++)
+			if (q->open[k] != NULL && now - q->open[k]->opened >= tx->age_tsc)
+				chunk_send(tx, q, k); /* stays open if the backlog is full */
 	}
 }
 
@@ -230,19 +246,23 @@ unsigned int
 sl_shard_tx_flush(struct sl_shard_tx *tx)
 {
 	unsigned int s, waiting = 0;
+	uint16_t k;
 
 	for (s = 0; s < tx->n_shards; s++) {
 		struct shard_q *q = &tx->q[s];
 
-		if (q->open != NULL && q->open->nrec == 0) {
-			rte_mempool_put(tx->pool, q->open);
-			q->open = NULL;
+		for (k = 0; k < tx->n_streams; k++) {
+			if (q->open[k] != NULL && q->open[k]->nrec == 0) {
+				rte_mempool_put(tx->pool, q->open[k]);
+				q->open[k] = NULL;
+			}
+			if (q->open[k] != NULL)
+				chunk_send(tx, q, k);
+			waiting += q->open[k] != NULL;
 		}
-		if (q->open != NULL)
-			chunk_send(tx, q);
 		if (q->bl_n)
 			backlog_push(tx, q);
-		waiting += q->bl_n + (q->open != NULL);
+		waiting += q->bl_n;
 	}
 	return waiting;
 }

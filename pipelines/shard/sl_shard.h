@@ -38,6 +38,7 @@ struct sl_chunk {
 	uint16_t shard;      /**< destination shard */
 	uint16_t worker;     /**< producing worker index */
 	uint32_t cap;        /**< capacity of data[] */
+	uint16_t stream;     /**< stream of every record in it */
 	uint8_t data[] __rte_cache_aligned;
 };
 
@@ -63,6 +64,7 @@ struct sl_shard_tx;
 struct sl_shard_params {
 	uint16_t worker;              /**< worker index (for chunk headers) */
 	uint16_t n_shards;            /**< number of shards */
+	uint16_t n_streams;           /**< streams (0 taken as 1): one open chunk per (shard, stream) */
 	struct rte_ring *const *rings;/**< n_shards rings: this worker -> shard s */
 	struct rte_mempool *pool;     /**< chunk pool (sl_shard_pool_create) */
 	uint32_t max_msg;             /**< longest message kept (--max-msg) */
@@ -103,12 +105,14 @@ sl_shard_of(uint32_t hash, uint16_t n)
 
 /**
  * Reserve room for one record of @p len message bytes in the open chunk of
- * the flow's shard. The caller fills the returned header (all fields but
+ * the flow's shard for @p stream. Chunks hold one stream each; a shard's
+ * chunks of every stream share its ring, in order. The caller fills the returned header (all fields but
  * len/orig_len, which are set here) and copies min(len, max_msg) bytes to
  * (rec + 1), as given in *@p copy.
  *
  * @param tx     handle
  * @param hash   flow hash
+ * @param stream stream id (< n_streams)
  * @param len    message length as received
  * @param rx_ns  receive time (for the chunk's time range)
  * @param now    TSC now (chunk age)
@@ -116,7 +120,7 @@ sl_shard_of(uint32_t hash, uint16_t n)
  * @return the record, or NULL when the message is dropped (counted).
  */
 struct sl_rec *sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash,
-				uint32_t len, uint64_t rx_ns, uint64_t now,
+				uint16_t stream, uint32_t len, uint64_t rx_ns, uint64_t now,
 				uint32_t *copy);
 
 /**

@@ -29,7 +29,7 @@ fi
 
 # Bad flags: non-zero exit, the message names the flag.
 for bad in "--zstd-level 42" "--udp 0" "--listen 300.1.1.1" "--max-msg 2M" "--fsync sometimes" \
-	"--rules r.txt" "--bogus" "--workers 7"; do
+	"--rules /nonexistent/r.rules" "--bogus" "--workers 7"; do
 	out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- --out "$tmp/x" $bad 2>&1)
 	rc=$?
 	flag=${bad%% *}
@@ -39,6 +39,31 @@ for bad in "--zstd-level 42" "--udp 0" "--listen 300.1.1.1" "--max-msg 2M" "--fs
 		nok "'$bad' (exit $rc)"; echo "$out" | tail -3 | sed 's/^/# /'
 	fi
 done
+# --rules: a file with errors stops sluice before the port, every error
+# listed as FILE:LINE: rule NAME: reason; a good file shows its streams in
+# the plan.
+printf '%s\n' 'ok1 raw /a/ keep' 'bad1 raw /(x)\1/ drop' 'ok2 msg /b/ route sec' \
+	'bad2 nofield /c/ drop' 'bad3 raw /d/ explode' >"$tmp/bad.rules"
+out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- --out "$tmp/r" --rules "$tmp/bad.rules" --check 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && echo "$out" | grep -q "^$tmp/bad.rules:2: rule bad1: " &&
+	echo "$out" | grep -q "^$tmp/bad.rules:4: rule bad2: " &&
+	echo "$out" | grep -q "^$tmp/bad.rules:5: rule bad3: " &&
+	! echo "$out" | grep -q "bad.rules:[13]:" && ! echo "$out" | grep -q '^plan:'; then
+	ok "--rules with 3 bad lines: all 3 reported as FILE:LINE: rule NAME:, exit $rc before the plan"
+else
+	nok "--rules with errors (exit $rc)"; echo "$out" | tail -8 | sed 's/^/# /'
+fi
+printf '%s\n' 'a raw /x/ route sec' 'b raw /y/ sample 3' 'default drop' >"$tmp/good.rules"
+out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- --out "$tmp/r" --rules "$tmp/good.rules" --check 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^plan: rules $tmp/good.rules: 2 rule(s), default drop" &&
+	echo "$out" | grep -q "^plan: stream 1 'sec' -> $tmp/r/default/sec/shard-NN/" &&
+	echo "$out" | grep -q '^check: ok'; then
+	ok "--check --rules: the plan names the default action and every stream's directory"
+else
+	nok "--check --rules (exit $rc)"; echo "$out" | tail -8 | sed 's/^/# /'
+fi
 out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- 2>&1)
 if [ $? -ne 0 ] && echo "$out" | grep -q -- '--out'; then ok "--out is required"; else nok "--out is required"; fi
 out=$(timeout 60 "$bin" -l 0 $(eal) -- --help 2>&1)

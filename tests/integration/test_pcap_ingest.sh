@@ -19,22 +19,8 @@ GEN=$BUILD/app/sluice-gen/sluice-gen
 SLUICE=$BUILD/app/sluice/sluice
 CAT=$BUILD/app/sluice-cat/sluice-cat
 PREFIX=sl-it-$$
-T=$(mktemp -d /tmp/sl-it-pcap.XXXXXX)
-cleanup() {
-	if [ "${SL_IT_KEEP:-0}" = 1 ]; then
-		echo "# kept $T"
-	else
-		rm -rf "$T"
-	fi
-	rm -rf "/var/run/dpdk/$PREFIX" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/$PREFIX"
-}
-trap cleanup EXIT
-
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
-finish() { echo "1..$n"; exit $fail; }
+. "$HERE/tap.sh"
+it_scratch sl-it-pcap "$PREFIX"
 
 for b in "$GEN" "$SLUICE" "$CAT"; do
 	if [ ! -x "$b" ]; then

@@ -98,7 +98,9 @@ test_bad_values_name_their_flag(void)
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--ring-size", "100"), "--ring-size"), 0);
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--bogus"), "--bogus"), 0);
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--udp"), "--udp"), 0);
-	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--rules", "r.txt"), "--rules"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--rules", ""), "--rules"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--parse", "maybe"), "--parse"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--parse", "off", "--rules", "r"), "--parse"), 0);
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "stray"), "stray"), 0);
 	return 0;
 }

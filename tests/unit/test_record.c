@@ -26,7 +26,7 @@ test_record_header_offsets_are_frozen(void)
 	SL_ASSERT_EQ(offsetof(struct sl_rec, severity), 60);
 	SL_ASSERT_EQ(offsetof(struct sl_rec, facility), 61);
 	SL_ASSERT_EQ(offsetof(struct sl_rec, transport), 62);
-	SL_ASSERT_EQ(offsetof(struct sl_rec, reserved), 63);
+	SL_ASSERT_EQ(offsetof(struct sl_rec, tags), 63);
 	return 0;
 }
 

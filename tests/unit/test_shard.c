@@ -58,7 +58,7 @@ static int
 put(struct sl_shard_tx *tx, uint32_t hash, const char *msg, uint64_t ns, uint64_t now)
 {
 	uint32_t len = (uint32_t)strlen(msg), copy;
-	struct sl_rec *r = sl_shard_reserve(tx, hash, len, ns, now, &copy);
+	struct sl_rec *r = sl_shard_reserve(tx, hash, 0, len, ns, now, &copy);
 
 	if (r == NULL)
 		return -1;
@@ -171,7 +171,7 @@ test_long_messages_are_truncated_and_counted(void)
 
 	SL_ASSERT_EQ(setup(64, 64, 4096), 0);
 	tx = make_tx(10, UINT64_MAX);
-	r = sl_shard_reserve(tx, 0, 25, 1, 0, &copy);
+	r = sl_shard_reserve(tx, 0, 0, 25, 1, 0, &copy);
 	SL_ASSERT(r != NULL);
 	SL_ASSERT_EQ(copy, 10);
 	SL_ASSERT_EQ(r->len, 10);
@@ -302,7 +302,68 @@ test_empty_pool_counts_drops(void)
 	return 0;
 }
 
+/* Each stream of a shard fills its own chunks; they share the shard's
+ * ring in the order they were sent, and each chunk says its stream. */
+static int
+test_streams_get_their_own_chunks_on_the_shard_ring(void)
+{
+	struct sl_shard_params p = {
+		.worker = 1, .n_shards = NSH, .n_streams = 3, .rings = rings,
+		.pool = pool, .max_msg = 100, .age_tsc = UINT64_MAX,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	unsigned int seen[3] = { 0 }, i, k;
+	struct sl_shard_tx *tx;
+	struct sl_chunk *c;
+	uint32_t copy;
+
+	SL_ASSERT_EQ(setup(64, 64, 4096), 0);
+	tx = sl_shard_tx_create(&p);
+	SL_ASSERT(tx != NULL);
+	/* One flow (hash 7 -> shard 0), streams 0,1,2,0,1,2...: record i
+	 * carries i in sport. */
+	for (i = 0; i < 30; i++) {
+		struct sl_rec *r = sl_shard_reserve(tx, 7, (uint16_t)(i % 3), 4, i, 0, &copy);
+
+		SL_ASSERT(r != NULL);
+		memset(&r->rx_ns, 0, sizeof(*r) - 8);
+		r->sport = (uint16_t)i;
+		r->stream = (uint16_t)(i % 3);
+		memcpy(r + 1, "abcd", copy);
+	}
+	SL_ASSERT_EQ(sl_shard_tx_flush(tx), 0);
+	for (k = 0; k < 3; k++) {
+		const uint8_t *q;
+		uint32_t last = 0;
+
+		SL_ASSERT_EQ(rte_ring_dequeue(rings[sl_shard_of(7, NSH)], (void **)&c), 0);
+		SL_ASSERT_EQ(c->nrec, 10);
+		SL_ASSERT(c->stream < 3);
+		SL_ASSERT_EQ(seen[c->stream], 0);
+		seen[c->stream] = 1;
+		/* Every record of the chunk is of its stream, in order. */
+		for (q = c->data, i = 0; q < c->data + c->used; i++) {
+			const struct sl_rec *r = (const void *)q;
+
+			SL_ASSERT_EQ(r->stream, c->stream);
+			SL_ASSERT_EQ(r->sport % 3, c->stream);
+			SL_ASSERT(i == 0 || r->sport > last);
+			last = r->sport;
+			q += sl_rec_size(r->len);
+		}
+		SL_ASSERT_EQ(c->min_ns, c->stream);
+		SL_ASSERT_EQ(c->max_ns, 27 + c->stream);
+		rte_mempool_put(pool, c);
+	}
+	SL_ASSERT(rte_ring_empty(rings[sl_shard_of(7, NSH)]));
+	sl_shard_tx_free(tx);
+	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
+	teardown();
+	return 0;
+}
+
 static const struct sl_test_case cases[] = {
+	SL_TEST(test_streams_get_their_own_chunks_on_the_shard_ring),
 	SL_TEST(test_shard_of_is_stable_and_in_range),
 	SL_TEST(test_records_of_a_flow_keep_their_order),
 	SL_TEST(test_long_messages_are_truncated_and_counted),

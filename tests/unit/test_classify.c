@@ -1,0 +1,1429 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Classify stage: the rules file (syntax, every action, condition and
+ * operator, errors with their exact text), first-match semantics, tags,
+ * sampling, counters, explain, large sets against brute-force references
+ * (25,000 literals with memmem, 1,000 regexes with POSIX regexec), and the
+ * compiled-database cache (hit, corrupt, truncated).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <regex.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <rte_errno.h>
+#include <rte_memory.h>
+
+#include "sl_classify.h"
+#include "sl_common.h"
+#include "sl_record.h"
+#include "sl_test.h"
+
+static char dir[64] = "/tmp/sl-classify-XXXXXX";
+static char path[128];     /* dir/t.rules */
+static char cache[128];    /* dir/cache */
+static char err[1 << 16];
+
+/* Write @p rules to the rules file and create. */
+static struct sl_classify *
+make_c(const char *rules, const char *cache_dir)
+{
+	struct sl_classify_params p = {
+		.path = path, .cache_dir = cache_dir, .socket_id = SOCKET_ID_ANY,
+	};
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return NULL;
+	fputs(rules, f);
+	fclose(f);
+	return sl_classify_create(&p, err, sizeof(err));
+}
+
+/* make_c() and one worker; NULL on failure (*c too if create failed). */
+static struct sl_classify_worker *
+make_w(const char *rules, struct sl_classify **c)
+{
+	*c = make_c(rules, NULL);
+	return *c ? sl_classify_worker_create(*c, SOCKET_ID_ANY) : NULL;
+}
+
+static void
+free_w(struct sl_classify *c, struct sl_classify_worker *w)
+{
+	sl_classify_worker_free(w);
+	sl_classify_free(c);
+}
+
+/* One message as the worker would give it. */
+struct tmsg {
+	uint8_t buf[4096];
+	struct sl_parsed parsed;
+	struct sl_classify_msg m;
+};
+
+static const struct sl_classify_msg *
+msg_ex(struct tmsg *t, const char *line, uint8_t transport, uint16_t dport)
+{
+	uint32_t n = (uint32_t)strlen(line);
+
+	memcpy(t->buf, line, n);
+	sl_parse_msg(t->buf, n, 2026, &t->parsed);
+	t->m = (struct sl_classify_msg){
+		.p = t->buf, .len = n, .parsed = &t->parsed,
+		.transport = transport, .dport = dport,
+	};
+	return &t->m;
+}
+
+static struct tmsg tm;
+#define MSG(line) msg_ex(&tm, (line), SL_TRANSPORT_UDP, 514)
+
+/* Classify; a failed call gives a verdict no test expects. */
+static struct sl_verdict
+run(struct sl_classify_worker *w, const struct sl_classify_msg *m)
+{
+	struct sl_verdict v;
+
+	memset(&v, 0xee, sizeof(v));
+	if (sl_classify_one(w, m, &v) != 0)
+		v.rule = 0xdead;
+	return v;
+}
+
+#define SL_ASSERT_V(v, k, s, r, t) do { \
+	struct sl_verdict _v = (v); \
+	SL_ASSERT_EQ(_v.keep, (k)); \
+	SL_ASSERT_EQ(_v.stream, (s)); \
+	SL_ASSERT_EQ(_v.rule, (r)); \
+	SL_ASSERT_EQ(_v.tags, (t)); \
+} while (0)
+
+/* Severity 5 (notice), facility 20 (local4); app evntslog, msgid ID47. */
+#define M5424 "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 " \
+	"[exampleSDID@32473 iut=\"3\" eventSource=\"Application\"] An application event"
+/* Severity 6 (info), facility 10 (authpriv); host web01, app sshd. */
+#define M3164 "<86>Nov 23 05:10:59 web01 sshd[4242]: Accepted publickey for deploy"
+/* Severity 2 (crit), facility 4 (auth). */
+#define MAUTH "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8"
+/* No PRI: severity and facility NONE. */
+#define MRAW "plain line DEBUG from a script"
+
+static int
+test_each_action_gives_its_verdict(void)
+{
+	struct sl_classify *c = make_c(
+		"k raw /keepme/ keep\n"
+		"d raw /dropme/ drop\n"
+		"r raw /routeme/ route audit\n"
+		"s raw /sampleme/ sample 2\n"
+		"t raw /tagme/ tag seen\n", NULL);
+	struct sl_classify_worker *w;
+	uint32_t arg;
+
+	SL_ASSERT(c != NULL);
+	w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_V(run(w, MSG("x keepme")), 1, 0, 1, 0);
+	SL_ASSERT_V(run(w, MSG("x dropme")), 0, 0, 2, 0);
+	SL_ASSERT_V(run(w, MSG("x routeme")), 1, 1, 3, 0);
+	SL_ASSERT_V(run(w, MSG("x sampleme")), 1, 0, 4, 0);
+	SL_ASSERT_V(run(w, MSG("x sampleme")), 0, 0, 4, 0);
+	SL_ASSERT_V(run(w, MSG("x sampleme")), 1, 0, 4, 0);
+	/* A tag rule does not decide: the default (keep) does, with the tag. */
+	SL_ASSERT_V(run(w, MSG("x tagme")), 1, 0, 0, 1);
+	SL_ASSERT_V(run(w, MSG("nothing")), 1, 0, 0, 0);
+	SL_ASSERT_EQ(sl_classify_n_rules(c), 5);
+	SL_ASSERT_EQ(sl_classify_rule_action(c, 0, &arg), SL_ACT_KEEP);
+	SL_ASSERT_EQ(sl_classify_rule_action(c, 1, &arg), SL_ACT_DROP);
+	SL_ASSERT_EQ(sl_classify_rule_action(c, 2, &arg), SL_ACT_ROUTE);
+	SL_ASSERT_EQ(arg, 1);
+	SL_ASSERT_EQ(sl_classify_rule_action(c, 3, &arg), SL_ACT_SAMPLE);
+	SL_ASSERT_EQ(arg, 2);
+	SL_ASSERT_EQ(sl_classify_rule_action(c, 4, &arg), SL_ACT_TAG);
+	SL_ASSERT_EQ(arg, 0);
+	SL_ASSERT(strcmp(sl_classify_rule_name(c, 2), "r") == 0);
+	SL_ASSERT(sl_classify_rule_name(c, 5) == NULL);
+	SL_ASSERT(strcmp(sl_classify_tag_name(c, 0), "seen") == 0);
+	SL_ASSERT_EQ(sl_classify_n_tags(c), 1);
+	SL_ASSERT_EQ(sl_classify_fields(c), 1u << SL_FIELD_RAW);
+	SL_ASSERT(!sl_classify_needs_pri(c));
+	free_w(c, w);
+	return 0;
+}
+
+static int
+test_first_matching_rule_in_file_order_decides(void)
+{
+	/* Rules on different fields: file order still decides, not field order. */
+	struct sl_classify *c;
+	struct sl_classify_worker *w = make_w(
+		"a msg /event/ route first\n"
+		"b raw /application/ drop\n"
+		"c app /evntslog/ route third\n"
+		"d raw /event/ keep\n", &c);
+
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_V(run(w, MSG(M5424)), 1, 1, 1, 0);
+	/* Without a match of rule a (msg field), b decides. */
+	SL_ASSERT_V(run(w, MSG("<165>1 - h evntslog - - - An application ev")), 0, 0, 2, 0);
+	/* Only c and d match: c comes first. */
+	SL_ASSERT_V(run(w, MSG("<165>1 - h evntslog - - - an ev ent")), 1, 2, 3, 0);
+	SL_ASSERT_V(run(w, MSG("<13>Oct 11 22:14:15 eventhost x: hello")), 1, 0, 4, 0);
+	free_w(c, w);
+	return 0;
+}
+
+static int
+test_tags_count_only_before_the_deciding_rule(void)
+{
+	struct sl_classify *c;
+	struct sl_classify_worker *w = make_w(
+		"t0 raw /alpha/ tag a\n"
+		"t1 raw /beta/  tag b\n"
+		"t1b raw /beta2/ tag b\n"
+		"dec raw /decide/ route s\n"
+		"t2 raw /gamma/ tag c\n"
+		"t3 raw /alpha/ tag d\n", &c);
+	const uint64_t *rc;
+
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_EQ(sl_classify_n_tags(c), 4);
+	/* Tags after the deciding rule do not count. */
+	SL_ASSERT_V(run(w, MSG("gamma decide beta alpha")), 1, 1, 4, 0x3);
+	/* With no deciding rule, every matching tag counts. */
+	SL_ASSERT_V(run(w, MSG("gamma beta2 alpha")), 1, 0, 0, 0xf);
+	SL_ASSERT_V(run(w, MSG("gamma")), 1, 0, 0, 0x4);
+	rc = sl_classify_rule_counters(w);
+	SL_ASSERT_EQ(rc[0 * SL_RULE_NB_CTR + SL_RULE_matched], 2);
+	SL_ASSERT_EQ(rc[1 * SL_RULE_NB_CTR + SL_RULE_matched], 2);
+	SL_ASSERT_EQ(rc[2 * SL_RULE_NB_CTR + SL_RULE_matched], 1);
+	SL_ASSERT_EQ(rc[3 * SL_RULE_NB_CTR + SL_RULE_matched], 1);
+	SL_ASSERT_EQ(rc[4 * SL_RULE_NB_CTR + SL_RULE_matched], 2);
+	SL_ASSERT_EQ(rc[5 * SL_RULE_NB_CTR + SL_RULE_matched], 1);
+	free_w(c, w);
+	return 0;
+}
+
+static int
+test_default_action_of_each_kind(void)
+{
+	static const struct {
+		const char *line;
+		enum sl_action act;
+		uint32_t arg;
+		uint8_t keep[3];
+		uint16_t stream;
+	} cases[] = {
+		{ "", SL_ACT_KEEP, 0, { 1, 1, 1 }, 0 },
+		{ "default keep\n", SL_ACT_KEEP, 0, { 1, 1, 1 }, 0 },
+		{ "default drop\n", SL_ACT_DROP, 0, { 0, 0, 0 }, 0 },
+		{ "default route archive  # comment\n", SL_ACT_ROUTE, 2, { 1, 1, 1 }, 2 },
+		{ "default sample 2\n", SL_ACT_SAMPLE, 2, { 1, 0, 1 }, 0 },
+	};
+	char rules[256];
+	unsigned int i, k;
+
+	for (i = 0; i < SL_DIM(cases); i++) {
+		struct sl_classify *c;
+		struct sl_classify_worker *w;
+		struct sl_ctr_set set;
+		uint32_t arg = 99;
+
+		snprintf(rules, sizeof(rules), "r raw /zzz/ route other\n%s", cases[i].line);
+		c = make_c(rules, NULL);
+		SL_ASSERT(c != NULL);
+		w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+		SL_ASSERT(w != NULL);
+		SL_ASSERT_EQ(sl_classify_default(c, &arg), cases[i].act);
+		SL_ASSERT_EQ(arg, cases[i].arg);
+		for (k = 0; k < 3; k++)
+			SL_ASSERT_V(run(w, MSG(M3164)), cases[i].keep[k], cases[i].stream, 0, 0);
+		SL_ASSERT_V(run(w, MSG("zzz")), 1, 1, 1, 0);
+		set = sl_classify_counters(w);
+		SL_ASSERT_EQ(set.n, SL_CLASSIFY_NB_CTR);
+		SL_ASSERT_EQ(set.val[SL_CLASSIFY_msgs], 4);
+		SL_ASSERT_EQ(set.val[SL_CLASSIFY_defaulted], 3);
+		SL_ASSERT_EQ(set.val[SL_CLASSIFY_kept],
+			     1 + cases[i].keep[0] + cases[i].keep[1] + cases[i].keep[2]);
+		SL_ASSERT_EQ(set.val[SL_CLASSIFY_drop_rule],
+			     3 - cases[i].keep[0] - cases[i].keep[1] - cases[i].keep[2]);
+		free_w(c, w);
+	}
+	return 0;
+}
+
+static int
+test_sample_keeps_exactly_the_1st_then_every_nth(void)
+{
+	struct sl_classify *c;
+	struct sl_classify_worker *w = make_w("health msg /GET \\/healthz/ sample 100\n", &c);
+	struct sl_classify_worker *w2 = c ? sl_classify_worker_create(c, SOCKET_ID_ANY) : NULL;
+	const uint64_t *rc;
+	unsigned int i, kept = 0;
+
+	SL_ASSERT(w != NULL && w2 != NULL);
+	for (i = 0; i < 1000; i++) {
+		struct sl_verdict v = run(w, MSG("<14>1 - web - - - - GET /healthz 200"));
+
+		SL_ASSERT_EQ(v.rule, 1);
+		SL_ASSERT_EQ(v.keep, i % 100 == 0);
+		kept += v.keep;
+	}
+	SL_ASSERT_EQ(kept, 10);
+	rc = sl_classify_rule_counters(w);
+	SL_ASSERT_EQ(rc[SL_RULE_matched], 1000);
+	SL_ASSERT_EQ(rc[SL_RULE_sampled], 10);
+	SL_ASSERT_EQ(rc[SL_RULE_dropped], 990);
+	SL_ASSERT_EQ(rc[SL_RULE_routed], 0);
+	SL_ASSERT_EQ(sl_classify_counters(w).val[SL_CLASSIFY_drop_rule], 990);
+	/* Per worker: another worker starts with its own first message kept. */
+	SL_ASSERT_EQ(run(w2, MSG("GET /healthz")).keep, 1);
+	SL_ASSERT_EQ(run(w2, MSG("GET /healthz")).keep, 0);
+	/* sample 1 keeps everything. */
+	sl_classify_worker_free(w);
+	sl_classify_worker_free(w2);
+	sl_classify_free(c);
+	w = make_w("all raw // sample 1\n", &c);
+	SL_ASSERT(w != NULL);
+	for (i = 0; i < 10; i++)
+		SL_ASSERT_V(run(w, MSG("")), 1, 0, 1, 0);
+	free_w(c, w);
+	return 0;
+}
+
+static int
+test_per_rule_and_stage_counters(void)
+{
+	struct sl_classify *c;
+	struct sl_classify_worker *w = make_w(
+		"t raw /x/ tag t\n"
+		"d raw /drop/ drop\n"
+		"r raw /route/ route s\n"
+		"s raw /sample/ sample 3\n"
+		"k raw /keep/ keep\n", &c);
+	static const uint64_t want[5][SL_RULE_NB_CTR] = {
+		/* matched dropped routed sampled */
+		{ 4, 0, 0, 0 }, { 3, 3, 0, 0 }, { 1, 0, 1, 0 }, { 4, 2, 0, 2 }, { 1, 0, 0, 0 },
+	};
+	const char *in[] = { "drop x", "drop", "route x", "sample x", "sample", "sample",
+			     "sample x", "keep", "none", "route drop" };
+	struct sl_ctr_set set;
+	const uint64_t *rc;
+	unsigned int i, k;
+
+	SL_ASSERT(w != NULL);
+	for (i = 0; i < SL_DIM(in); i++)
+		run(w, MSG(in[i]));
+	rc = sl_classify_rule_counters(w);
+	for (i = 0; i < 5; i++)
+		for (k = 0; k < SL_RULE_NB_CTR; k++)
+			if (rc[i * SL_RULE_NB_CTR + k] != want[i][k])
+				SL_FAIL("rule %u counter %u: %" PRIu64 ", expected %" PRIu64,
+					i, k, rc[i * SL_RULE_NB_CTR + k], want[i][k]);
+	set = sl_classify_counters(w);
+	SL_ASSERT(strcmp(set.module, "classify") == 0);
+	SL_ASSERT_EQ(set.val[SL_CLASSIFY_msgs], 10);
+	SL_ASSERT_EQ(set.val[SL_CLASSIFY_kept], 5);
+	SL_ASSERT_EQ(set.val[SL_CLASSIFY_drop_rule], 5);
+	SL_ASSERT_EQ(set.val[SL_CLASSIFY_defaulted], 1);
+	SL_ASSERT_EQ(set.val[SL_CLASSIFY_scan_errors], 0);
+	free_w(c, w);
+	return 0;
+}
+
+static int
+test_streams_get_ids_in_order_of_first_use(void)
+{
+	struct sl_classify *c = make_c(
+		"a raw /a/ route security\n"
+		"b raw /b/ route audit\n"
+		"c raw /c/ route security\n"
+		"d raw /d/ route default\n"
+		"default route cold\n", NULL);
+	uint32_t arg;
+
+	SL_ASSERT(c != NULL);
+	SL_ASSERT_EQ(sl_classify_n_streams(c), 4);
+	SL_ASSERT(strcmp(sl_classify_stream_name(c, 0), "default") == 0);
+	SL_ASSERT(strcmp(sl_classify_stream_name(c, 1), "security") == 0);
+	SL_ASSERT(strcmp(sl_classify_stream_name(c, 2), "audit") == 0);
+	SL_ASSERT(strcmp(sl_classify_stream_name(c, 3), "cold") == 0);
+	SL_ASSERT(sl_classify_stream_name(c, 4) == NULL);
+	sl_classify_rule_action(c, 2, &arg);
+	SL_ASSERT_EQ(arg, 1);
+	sl_classify_rule_action(c, 3, &arg);
+	SL_ASSERT_EQ(arg, 0);
+	sl_classify_free(c);
+	return 0;
+}
+
+/* A condition and, per message, whether it passes ('1') or not. */
+struct cond_want {
+	const char *cond, *want;
+};
+
+/* One rule "r raw // keep COND"; does each message pass? */
+static int
+cond_case(const char *cond, const char *const *lines, const uint8_t *transport,
+	  const uint16_t *port, const char *want, unsigned int n)
+{
+	char rules[512];
+	struct sl_classify *c;
+	struct sl_classify_worker *w;
+	unsigned int i;
+
+	snprintf(rules, sizeof(rules), "r raw // keep %s\ndefault drop\n", cond);
+	c = make_c(rules, NULL);
+	if (c == NULL)
+		SL_FAIL("%s: %s", cond, err);
+	w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+	SL_ASSERT(w != NULL);
+	for (i = 0; i < n; i++) {
+		struct sl_verdict v = run(w, msg_ex(&tm, lines[i], transport ? transport[i] :
+						    SL_TRANSPORT_UDP, port ? port[i] : 514));
+
+		if (v.keep != (want[i] == '1') || v.rule != (want[i] == '1'))
+			SL_FAIL("%s, message %u: keep %u rule %u, expected %c", cond, i,
+				v.keep, v.rule, want[i]);
+	}
+	free_w(c, w);
+	return 0;
+}
+
+static int
+cond_cases(const struct cond_want *cases, unsigned int n_cases, const char *const *lines,
+	   const uint8_t *transport, const uint16_t *port, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_cases; i++)
+		if (cond_case(cases[i].cond, lines, transport, port, cases[i].want, n) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+test_severity_conditions_every_operator(void)
+{
+	/* Severities 0..7 (facility 1), then one without PRI. */
+	static const char *const m[] = {
+		"<8>x", "<9>x", "<10>x", "<11>x", "<12>x", "<13>x", "<14>x", "<15>x", "no pri",
+	};
+	static const struct cond_want cases[] = {
+		{ "severity<=4", "111110000" },
+		{ "severity<=warning", "111110000" },
+		{ "severity<4", "111100000" },
+		{ "severity>=6", "000000110" },
+		{ "severity>info", "000000010" },
+		{ "severity=3", "000100000" },
+		{ "severity=err", "000100000" },
+		{ "severity=error", "000100000" },
+		{ "severity=emerg,debug", "100000010" },
+		{ "severity!=notice", "111110110" },
+		{ "severity!=0,1", "001111110" },
+		{ "severity>=crit severity<=warn", "001110000" },
+		{ "severity<alert", "100000000" },
+		{ "severity=alert,crit,notice", "011001000" },
+	};
+
+	return cond_cases(cases, SL_DIM(cases), m, NULL, NULL, SL_DIM(m));
+}
+
+static int
+test_facility_transport_and_port_conditions(void)
+{
+	/* Facilities 0 (kern), 4 (auth), 10 (authpriv), 16 (local0), 23, none. */
+	static const char *const m[] = { "<0>x", "<32>x", "<80>x", "<128>x", "<184>x", "x" };
+	static const struct cond_want fcases[] = {
+		{ "facility=auth", "010000" },
+		{ "facility=auth,authpriv", "011000" },
+		{ "facility=4,10,kern", "111000" },
+		{ "facility!=auth", "101110" },
+		{ "facility=local0,local7", "000110" },
+		{ "facility=23", "000010" },
+		{ "facility!=kern,local7", "011100" },
+	};
+	static const char *const pm[] = { "a", "b", "c", "d", "e", "f" };
+	static const uint16_t ports[] = { 514, 6514, 10000, 10005, 10011, 601 };
+	static const uint8_t trans[] = { SL_TRANSPORT_UDP, SL_TRANSPORT_TCP, SL_TRANSPORT_UDP,
+					 SL_TRANSPORT_TCP, SL_TRANSPORT_UDP, SL_TRANSPORT_TCP };
+	static const struct cond_want pcases[] = {
+		{ "port=6514", "010000" },
+		{ "port=514,6514,10000-10010", "111100" },
+		{ "port!=514,10000-10010", "010011" },
+		{ "port!=514 port!=601", "011110" },
+		{ "port=514-10005 port!=6514", "101101" },
+		{ "transport=udp", "101010" },
+		{ "transport=tcp", "010101" },
+		{ "transport!=tcp", "101010" },
+		{ "transport=udp,tcp", "111111" },
+		{ "transport=tcp port=601,6514", "010001" },
+	};
+
+	if (cond_cases(fcases, SL_DIM(fcases), m, NULL, NULL, SL_DIM(m)) != 0)
+		return -1;
+	return cond_cases(pcases, SL_DIM(pcases), pm, trans, ports, SL_DIM(pm));
+}
+
+static int
+test_each_field_and_absent_fields_scan_empty(void)
+{
+	struct sl_classify *c;
+	struct sl_classify_worker *w = make_w(
+		"host  host  /^web01$/          route h\n"
+		"app   app   /^evntslog$/       route a\n"
+		"msgid msgid /^ID47$/           route i\n"
+		"sd    sd    /eventSource=\"Application\"/ route s\n"
+		"msg   msg   /^Accepted/        route m\n"
+		"empty msgid /^$/               route e\n"
+		"raw   raw   /lonvick/          route r\n", &c);
+	struct sl_classify_msg nop;
+
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_EQ(sl_classify_fields(c), 0x3f);
+	SL_ASSERT_V(run(w, MSG(M3164)), 1, 1, 1, 0);
+	SL_ASSERT_V(run(w, MSG(M5424)), 1, 2, 2, 0);
+	SL_ASSERT_V(run(w, MSG("<165>1 - h x 77 ID47 - text")), 1, 3, 3, 0);
+	SL_ASSERT_V(run(w, MSG("<165>1 - h x - id [a@1 eventSource=\"Application\"] t")), 1, 4, 4, 0);
+	SL_ASSERT_V(run(w, MSG("<13>Oct 11 22:14:15 h x: Accepted")), 1, 5, 5, 0);
+	/* 3164 has no MSGID: scanned as empty, /^$/ matches it. */
+	SL_ASSERT_V(run(w, MSG("<13>Oct 11 22:14:15 h x: other")), 1, 6, 6, 0);
+	SL_ASSERT_V(run(w, MSG("<165>1 - h x - ID48 - lonvick")), 1, 7, 7, 0);
+	/* No parse at all: only raw is scanned with content. */
+	nop = *MSG("web01 lonvick");
+	nop.parsed = NULL;
+	SL_ASSERT_V(run(w, &nop), 1, 6, 6, 0);
+	nop.len = 0;
+	SL_ASSERT_V(run(w, &nop), 1, 6, 6, 0);
+	free_w(c, w);
+	return 0;
+}
+
+static int
+test_pattern_flags_and_escaped_slash(void)
+{
+	struct sl_classify *c;
+	struct sl_classify_worker *w = make_w(
+		"ci   raw /authentication failure/i route 1\n"
+		"path raw /GET \\/api\\/v1\\// route 2\n"
+		"dot  raw /^a.b$/s route 3\n"
+		"ml   raw /^second$/m route 4\n"
+		"utf  raw /^caf\\x{e9}\\w$/u route 5\n"
+		"bs   raw /back\\\\\\/slash/ route 6\n"
+		"hash raw /#notacomment/   route 7  # a comment\n"
+		"all  raw /.*/ keep\n", &c);
+
+	if (c == NULL)
+		SL_FAIL("%s", err);
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_V(run(w, MSG("pam: AUTHENTICATION Failure for x")), 1, 1, 1, 0);
+	SL_ASSERT_V(run(w, MSG("GET /api/v1/items")), 1, 2, 2, 0);
+	SL_ASSERT_V(run(w, MSG("GET /api/v2/items")), 1, 0, 8, 0);
+	SL_ASSERT_V(run(w, MSG("a\nb")), 1, 3, 3, 0);
+	SL_ASSERT_V(run(w, MSG("first\nsecond\nthird")), 1, 4, 4, 0);
+	SL_ASSERT_V(run(w, MSG("caf\xc3\xa9\xc3\xa9")), 1, 5, 5, 0);
+	SL_ASSERT_V(run(w, MSG("back\\/slash")), 1, 6, 6, 0);
+	SL_ASSERT_V(run(w, MSG("x #notacomment")), 1, 7, 7, 0);
+	/* Without s, . does not match a newline; without m, ^ is the start only. */
+	free_w(c, w);
+	w = make_w("dot raw /^a.b$/ drop\nml raw /^second$/ drop\ncs raw /Failure/ drop\n", &c);
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_V(run(w, MSG("a\nb")), 1, 0, 0, 0);
+	SL_ASSERT_V(run(w, MSG("first\nsecond\nthird")), 1, 0, 0, 0);
+	SL_ASSERT_V(run(w, MSG("failure")), 1, 0, 0, 0);
+	free_w(c, w);
+	return 0;
+}
+
+static int
+test_examples_of_the_issue_parse_and_classify(void)
+{
+	struct sl_classify *c;
+	struct sl_classify_worker *w = make_w(
+		"# name      field  pattern                        action\n"
+		"drop-debug  msg    /\\bDEBUG\\b/                    drop\n"
+		"auth-fail   raw    /authentication failure/i      route security\n"
+		"health      msg    /GET \\/healthz/                 sample 100\n"
+		"warnings    raw    /./                            keep severity<=4\n"
+		"\n"
+		"   # indented comment\r\n"
+		"\t\n", &c);
+
+	if (c == NULL)
+		SL_FAIL("%s", err);
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_EQ(sl_classify_n_rules(c), 4);
+	SL_ASSERT(sl_classify_needs_pri(c));
+	SL_ASSERT_EQ(sl_classify_fields(c), (1u << SL_FIELD_RAW) | (1u << SL_FIELD_MSG));
+	SL_ASSERT_V(run(w, MSG(MRAW)), 0, 0, 1, 0);
+	SL_ASSERT_V(run(w, MSG("<86>Nov 23 05:10:59 h sshd: Authentication failure")), 1, 1, 2, 0);
+	SL_ASSERT_V(run(w, MSG(MAUTH)), 1, 0, 4, 0);
+	SL_ASSERT_V(run(w, MSG(M3164)), 1, 0, 0, 0);
+	free_w(c, w);
+	/* Empty, comments only, default only: valid. */
+	c = make_c("", NULL);
+	SL_ASSERT(c != NULL);
+	w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_V(run(w, MSG(M3164)), 1, 0, 0, 0);
+	SL_ASSERT_EQ(sl_classify_n_streams(c), 1);
+	SL_ASSERT_EQ(sl_classify_db_size(c), 0);
+	free_w(c, w);
+	c = make_c("# nothing\n\ndefault drop # all\n", NULL);
+	SL_ASSERT(c != NULL);
+	SL_ASSERT_EQ(sl_classify_n_rules(c), 0);
+	sl_classify_free(c);
+	return 0;
+}
+
+/* A message built from its fields (a MSG of only "\n" cannot be parsed). */
+static const struct sl_classify_msg *
+msg_fields(const char *host, const char *app, const char *msg, const char *sd,
+	   uint8_t sev, uint8_t transport)
+{
+	uint32_t n = 0;
+
+	memset(&tm.parsed, 0, sizeof(tm.parsed));
+#define PUT(span, s) do { \
+	tm.parsed.span.off = n; \
+	tm.parsed.span.len = (uint32_t)strlen(s); \
+	memcpy(tm.buf + n, s, strlen(s)); \
+	n += (uint32_t)strlen(s); \
+	tm.buf[n++] = ' '; \
+} while (0)
+	PUT(host, host);
+	PUT(app, app);
+	PUT(sd, sd);
+	PUT(msg, msg);
+#undef PUT
+	tm.parsed.kind = SL_PARSE_5424;
+	tm.parsed.severity = sev;
+	tm.parsed.facility = 1;
+	tm.m = (struct sl_classify_msg){
+		.p = tm.buf, .len = n, .parsed = &tm.parsed, .transport = transport, .dport = 514,
+	};
+	return &tm.m;
+}
+
+static int
+test_match_all_patterns_are_decided_without_a_scan(void)
+{
+	/* //, /.*\/, /^/, /$/ always match; /./ a field with a byte other
+	 * than \n; /./s a non-empty field. Mixed with scanned rules. */
+	struct sl_classify *c;
+	struct sl_classify_worker *w = make_w(
+		"nl   msg  /./    route line\n"
+		"nls  sd   /./s   route anybyte\n"
+		"hs   host /^web/ route web\n"
+		"all  app  //     tag t severity<=3\n"
+		"dot  raw  /.*/   drop transport=tcp\n"
+		"anc  raw  /$/    route last severity!=7\n"
+		"beg  raw  /^/    route first\n", &c);
+	struct sl_verdict v;
+	uint32_t m[8];
+
+	if (c == NULL)
+		SL_FAIL("%s", err);
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_V(run(w, msg_fields("web01", "x", "\n", "", 5, SL_TRANSPORT_UDP)), 1, 3, 3, 0);
+	SL_ASSERT_V(run(w, msg_fields("web01", "x", "hello", "", 5, SL_TRANSPORT_UDP)), 1, 1, 1, 0);
+	SL_ASSERT_V(run(w, msg_fields("web01", "x", "\n", "[a@1]", 5, SL_TRANSPORT_UDP)),
+		    1, 2, 2, 0);
+	SL_ASSERT_V(run(w, msg_fields("db1", "x", "\n\n", "", 2, SL_TRANSPORT_TCP)), 0, 0, 5, 1);
+	SL_ASSERT_V(run(w, msg_fields("db1", "", "\n", "", 6, SL_TRANSPORT_UDP)), 1, 4, 6, 0);
+	SL_ASSERT_V(run(w, msg_fields("db1", "", "\n", "", 7, SL_TRANSPORT_UDP)), 1, 5, 7, 0);
+	SL_ASSERT_EQ(sl_classify_explain(w, msg_fields("db1", "x", "\n", "", 2, SL_TRANSPORT_TCP),
+					 &v, m, 8), 4);
+	SL_ASSERT_V(v, 0, 0, 5, 1);
+	SL_ASSERT_EQ(m[0], 3);
+	SL_ASSERT_EQ(m[1], 4);
+	SL_ASSERT_EQ(m[2], 5);
+	SL_ASSERT_EQ(m[3], 6);
+	SL_ASSERT_EQ(sl_classify_explain(w, msg_fields("web2", "x", "a", "[b]", 7, SL_TRANSPORT_UDP),
+					 &v, m, 8), 4);
+	SL_ASSERT_V(v, 1, 1, 1, 0);
+	SL_ASSERT_EQ(m[2], 2);
+	SL_ASSERT_EQ(m[3], 6);
+	free_w(c, w);
+	return 0;
+}
+
+/* Create must fail with EINVAL and exactly these messages. */
+static int
+expect_errors(const char *rules, const char *const *want, unsigned int n)
+{
+	static char exp[16384];
+	size_t used = 0;
+	unsigned int i;
+
+	exp[0] = '\0';
+	rte_errno = 0;
+	if (make_c(rules, NULL) != NULL)
+		SL_FAIL("created from: %s", rules);
+	SL_ASSERT_EQ(rte_errno, EINVAL);
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(exp + used, sizeof(exp) - used, "%s:%s\n", path, want[i]);
+	if (strcmp(err, exp) != 0)
+		SL_FAIL("errors:\n%s-- expected:\n%s", err, exp);
+	return 0;
+}
+
+static int
+test_each_error_names_file_line_and_rule(void)
+{
+	static const struct {
+		const char *rules, *want;
+	} cases[] = {
+		{ "ok raw /a/ keep\nf bogus /a/ keep\n",
+		  "2: rule f: unknown field 'bogus' (raw, msg, app, host, msgid or sd)" },
+		{ "a raw /a/ explode\n",
+		  "1: rule a: unknown action 'explode' (expected keep, drop, route, sample or tag)" },
+		{ "a raw /a/x keep\n", "1: rule a: unknown pattern flag 'x' (i, s, m or u)" },
+		{ "a raw /abc\\/ keep\n", "1: rule a: pattern has no closing /" },
+		{ "br raw /(a)\\1/ drop\n",
+		  "1: rule br: pattern rejected by Hyperscan: Back-references are unsupported." },
+		{ "\nla msg /foo(?=bar)/ drop\n",
+		  "2: rule la: pattern rejected by Hyperscan: Zero-width assertions are not supported." },
+		{ "a raw /a/ keep\nb raw /b/ keep\na raw /c/ keep\n",
+		  "3: rule a: duplicate rule name (first at line 1)" },
+		{ "a raw /a/ keep severity<<4\n",
+		  "1: rule a: bad severity '<4' (0-7 or emerg, alert, crit, err, warning, notice, info, debug)" },
+		{ "a raw /a/ keep level=4\n",
+		  "1: rule a: unknown condition 'level' (severity, facility, transport, port or tenant)" },
+		{ "a raw /a/ keep extra\n",
+		  "1: rule a: bad condition 'extra' (KEY OP VALUE, e.g. severity<=4)" },
+		{ "a raw /a/ keep facility>=auth\n", "1: rule a: facility takes = or !=, not >=" },
+		{ "a raw /a/ keep facility=nope\n",
+		  "1: rule a: bad facility 'nope' (0-23 or kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, ntp, security, console, solaris-cron, local0-local7)" },
+		{ "a raw /a/ keep port=70000\n",
+		  "1: rule a: bad port list '70000' (ports 1-65535, ranges, commas: 514,6514,10000-10010)" },
+		{ "a raw /a/ keep transport=sctp\n", "1: rule a: bad transport 'sctp' (udp or tcp)" },
+		{ "a raw /a/ keep tenant=acme\n",
+		  "1: rule a: tenant conditions need --tenants, not in this build yet" },
+		{ "a raw /a/ sample 0\n", "1: rule a: sample needs N from 1 to 4294967295, not '0'" },
+		{ "a raw /a/ route\n", "1: rule a: route needs a stream name" },
+		{ "a raw /a/ route bad/name\n",
+		  "1: rule a: invalid stream name 'bad/name' ([A-Za-z0-9_.-], at most 47 characters, not . or ..)" },
+		{ "a raw /a/ route ..\n",
+		  "1: rule a: invalid stream name '..' ([A-Za-z0-9_.-], at most 47 characters, not . or ..)" },
+		{ "a raw /a/ route s234567890123456789012345678901234567890123456789\n",
+		  "1: rule a: invalid stream name 's234567890123456789012345678901234567890123456789' ([A-Za-z0-9_.-], at most 47 characters, not . or ..)" },
+		{ "a raw /a/ tag t23456789012345678901234567890123456789012345678901234567890123x\n",
+		  "1: rule a: invalid tag name 't23456789012345678901234567890123456789012345678901234567890123x' ([A-Za-z0-9_.-], at most 63 characters)" },
+		{ "a raw /a/\n",
+		  "1: rule a: missing action (keep, drop, route STREAM, sample N or tag NAME)" },
+		{ "a raw\n", "1: rule a: expected /PATTERN/ after the field" },
+		{ "a\n", "1: rule a: missing field (raw, msg, app, host, msgid or sd)" },
+		{ "b@d raw /a/ keep\n",
+		  "1: invalid rule name 'b@d' ([A-Za-z0-9_.-], at most 63 characters)" },
+		{ "default tag x\n", "1: default cannot be tag (keep, drop, route STREAM or sample N)" },
+		{ "default keep\ndefault drop\n", "2: a second default line (the first is line 1)" },
+		{ "default keep severity<4\n",
+		  "1: unexpected 'severity<4' after the default action (no conditions on default)" },
+		{ "default raw /x/ keep\n", "1: 'default' is reserved: a rule cannot be named default" },
+		{ "a raw /\xff/u keep\n",
+		  "1: rule a: pattern rejected by Hyperscan: Expression is not valid UTF-8." },
+	};
+	unsigned int i;
+
+	for (i = 0; i < SL_DIM(cases); i++)
+		if (expect_errors(cases[i].rules, &cases[i].want, 1) != 0)
+			SL_FAIL("case %u", i);
+	return 0;
+}
+
+static int
+test_all_errors_of_a_file_are_reported_in_line_order(void)
+{
+	static const char *const want[] = {
+		"2: rule la: pattern rejected by Hyperscan: Zero-width assertions are not supported.",
+		"3: rule f: unknown field 'bogus' (raw, msg, app, host, msgid or sd)",
+		"3: rule f: unknown pattern flag 'z' (i, s, m or u)",
+		"4: rule br: pattern rejected by Hyperscan: Back-references are unsupported.",
+		"6: rule x: unknown action 'explode' (expected keep, drop, route, sample or tag)",
+		"7: rule br: duplicate rule name (first at line 4)",
+		"8: rule c: bad transport 'x' (udp or tcp)",
+		"8: rule c: tenant conditions need --tenants, not in this build yet",
+		"9: rule m2: pattern rejected by Hyperscan: Back-references are unsupported.",
+	};
+
+	return expect_errors(
+		"ok raw /fine/ keep\n"
+		"la raw /foo(?=bar)/ drop\n"
+		"f bogus /a/z keep\n"
+		"br raw /(a)\\1/ drop\n"
+		"ok2 raw /fine too/ keep\n"
+		"x raw /a/ explode\n"
+		"br raw /b/ keep\n"
+		"c raw /c/ keep transport=x tenant=t\n"
+		"m2 msg /(b)\\1/ keep\n", want, SL_DIM(want));
+}
+
+static int
+test_many_rejected_patterns_are_all_reported(void)
+{
+	/* Past a few rejections each pattern is checked alone: same messages. */
+	static char rules[8192], want_buf[60][128];
+	const char *want[60];
+	size_t used = 0;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < 120; i++) {
+		if (i % 4 == 1) {
+			used += (size_t)snprintf(rules + used, sizeof(rules) - used,
+						 "bad%u raw /(x)\\1-%u/ drop\n", i, i);
+			snprintf(want_buf[n], sizeof(want_buf[n]),
+				 "%u: rule bad%u: pattern rejected by Hyperscan: Back-references are unsupported.",
+				 i + 1, i);
+			want[n] = want_buf[n];
+			n++;
+		} else if (i % 4 == 3) {
+			used += (size_t)snprintf(rules + used, sizeof(rules) - used,
+						 "la%u msg /a(?!b)%u/ drop\n", i, i);
+			snprintf(want_buf[n], sizeof(want_buf[n]),
+				 "%u: rule la%u: pattern rejected by Hyperscan: Zero-width assertions are not supported.",
+				 i + 1, i);
+			want[n] = want_buf[n];
+			n++;
+		} else {
+			used += (size_t)snprintf(rules + used, sizeof(rules) - used,
+						 "ok%u raw /fine%u/ keep\n", i, i);
+		}
+	}
+	return expect_errors(rules, want, n);
+}
+
+static int
+test_too_many_streams_and_tags_are_errors(void)
+{
+	char rules[8192];
+	size_t used = 0;
+	unsigned int i;
+	struct sl_classify *c;
+	char want[128];
+	const char *w = want;
+
+	for (i = 1; i < SL_CLASSIFY_MAX_STREAMS; i++)
+		used += (size_t)snprintf(rules + used, sizeof(rules) - used,
+					 "r%u raw /a/ route s%u\n", i, i);
+	c = make_c(rules, NULL);
+	SL_ASSERT(c != NULL);
+	SL_ASSERT_EQ(sl_classify_n_streams(c), SL_CLASSIFY_MAX_STREAMS);
+	sl_classify_free(c);
+	snprintf(rules + used, sizeof(rules) - used, "over raw /a/ route one-too-many\n");
+	snprintf(want, sizeof(want),
+		 "%u: rule over: too many streams at 'one-too-many' (at most 64, default included)",
+		 SL_CLASSIFY_MAX_STREAMS);
+	if (expect_errors(rules, &w, 1) != 0)
+		return -1;
+	used = 0;
+	for (i = 0; i <= SL_CLASSIFY_MAX_TAGS; i++)
+		used += (size_t)snprintf(rules + used, sizeof(rules) - used,
+					 "t%u raw /a/ tag g%u\n", i, i);
+	snprintf(want, sizeof(want), "%u: rule t8: too many tags at 'g8' (at most 8)",
+		 SL_CLASSIFY_MAX_TAGS + 1);
+	return expect_errors(rules, &w, 1);
+}
+
+static int
+test_too_many_port_ranges_is_an_error(void)
+{
+	/* 4,400 odd ports excluded: [0-1000], 4,399 single even ports, [9800-65535]. */
+	static char rules[65536];
+	const char *want = "1: rule a: port conditions leave 4401 ranges of ports (at most 4096 per rule)";
+	size_t used = (size_t)snprintf(rules, sizeof(rules), "a raw /x/ keep");
+	unsigned int k;
+
+	for (k = 0; k < 4400; k++)
+		used += (size_t)snprintf(rules + used, sizeof(rules) - used, "%s%u",
+					 k % 200 == 0 ? " port!=" : ",", 1001 + 2 * k);
+	snprintf(rules + used, sizeof(rules) - used, "\n");
+	return expect_errors(rules, &want, 1);
+}
+
+static int
+test_unreadable_file_sets_errno(void)
+{
+	struct sl_classify_params p = { .path = "/nonexistent/x.rules", .socket_id = SOCKET_ID_ANY };
+
+	rte_errno = 0;
+	SL_ASSERT(sl_classify_create(&p, err, sizeof(err)) == NULL);
+	SL_ASSERT_EQ(rte_errno, ENOENT);
+	SL_ASSERT(strcmp(err, "/nonexistent/x.rules: cannot read: No such file or directory\n") == 0);
+	p.path = dir;
+	SL_ASSERT(sl_classify_create(&p, err, sizeof(err)) == NULL);
+	SL_ASSERT_EQ(rte_errno, EISDIR);
+	/* A small error buffer is cut, and terminated. */
+	if (make_c("a raw /a/ explode\n", NULL) != NULL)
+		return -1;
+	p.path = path;
+	SL_ASSERT(sl_classify_create(&p, err, 10) == NULL);
+	SL_ASSERT_EQ(strlen(err), 9);
+	return 0;
+}
+
+static int
+test_explain_returns_every_match_in_file_order(void)
+{
+	struct sl_classify *c;
+	struct sl_classify_worker *w = make_w(
+		"t1 raw /alpha/ tag x\n"
+		"n1 raw /nomatch/ drop\n"
+		"d1 raw /beta/ route s\n"
+		"c1 raw /alpha/ drop severity=debug\n"
+		"d2 raw /alpha/ drop\n"
+		"t2 raw /beta/ tag y\n", &c);
+	struct sl_verdict v;
+	uint32_t m[8];
+	int n;
+
+	SL_ASSERT(w != NULL);
+	n = sl_classify_explain(w, MSG("<13>x beta alpha"), &v, m, 8);
+	SL_ASSERT_EQ(n, 4);
+	SL_ASSERT_EQ(m[0], 0);
+	SL_ASSERT_EQ(m[1], 2);
+	SL_ASSERT_EQ(m[2], 4);
+	SL_ASSERT_EQ(m[3], 5);
+	SL_ASSERT_V(v, 1, 1, 3, 1);
+	/* cap: only the first written, the total returned. */
+	m[1] = 77;
+	SL_ASSERT_EQ(sl_classify_explain(w, MSG("<13>x beta alpha"), &v, m, 1), 4);
+	SL_ASSERT_EQ(m[0], 0);
+	SL_ASSERT_EQ(m[1], 77);
+	SL_ASSERT_EQ(sl_classify_explain(w, MSG("none"), &v, m, 8), 0);
+	SL_ASSERT_V(v, 1, 0, 0, 0);
+	/* Same counters as sl_classify_one. */
+	SL_ASSERT_EQ(sl_classify_counters(w).val[SL_CLASSIFY_msgs], 3);
+	SL_ASSERT_EQ(sl_classify_rule_counters(w)[2 * SL_RULE_NB_CTR + SL_RULE_routed], 2);
+	SL_ASSERT_EQ(sl_classify_rule_counters(w)[5 * SL_RULE_NB_CTR + SL_RULE_matched], 0);
+	free_w(c, w);
+	return 0;
+}
+
+/* ---- large sets against brute-force references ---- */
+
+static uint64_t rng_state;
+
+static uint32_t
+rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11);
+}
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Write @p text (NUL-terminated) as the rules file. */
+static int
+write_rules(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static struct sl_classify *
+create_file(const char *cache_dir)
+{
+	struct sl_classify_params p = {
+		.path = path, .cache_dir = cache_dir, .socket_id = SOCKET_ID_ANY,
+	};
+	return sl_classify_create(&p, err, sizeof(err));
+}
+
+#define NLIT 25000
+#define LIT_MSGS 1000
+#define LIT_MAX 16
+
+struct litset {
+	char lit[NLIT][LIT_MAX + 1]; /* as matched (a '.' is written \. in the file) */
+	uint8_t caseless[NLIT];
+	char msg[LIT_MSGS][160];
+	char lower[LIT_MSGS][160];
+};
+
+static void
+lowercase(char *dst, const char *src)
+{
+	while ((*dst++ = (char)tolower((unsigned char)*src++)) != '\0')
+		;
+}
+
+/* Literals of 6-16 characters; every 4th rule caseless. */
+static char *
+make_literals(struct litset *ls, uint32_t n)
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789_-.";
+	char *text = malloc((size_t)n * 48), *p = text;
+	uint32_t i, k;
+
+	if (text == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		uint32_t len = 6 + rnd() % (LIT_MAX - 5);
+
+		for (k = 0; k < len; k++)
+			ls->lit[i][k] = alpha[rnd() % (sizeof(alpha) - 1)];
+		ls->lit[i][len] = '\0';
+		ls->caseless[i] = i % 4 == 0;
+		p += sprintf(p, "l%u raw /", i);
+		for (k = 0; k < len; k++)
+			p += sprintf(p, ls->lit[i][k] == '.' ? "\\." : "%c", ls->lit[i][k]);
+		p += sprintf(p, "/%s %s\n", ls->caseless[i] ? "i" : "",
+			     i % 3 == 0 ? "drop" : i % 3 == 1 ? "keep" : "route lits");
+	}
+	return text;
+}
+
+/* ~140 bytes of mixed text with up to 3 literals planted, some upper-cased. */
+static void
+make_lit_msgs(struct litset *ls, uint32_t n_lit)
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 :=[]";
+	uint32_t i, k;
+
+	for (i = 0; i < LIT_MSGS; i++) {
+		char *m = ls->msg[i];
+		uint32_t plant = rnd() % 4;
+
+		for (k = 0; k < 140; k++)
+			m[k] = alpha[rnd() % (sizeof(alpha) - 1)];
+		m[140] = '\0';
+		for (k = 0; k < plant; k++) {
+			const char *l = ls->lit[rnd() % n_lit];
+			uint32_t at = rnd() % (140 - LIT_MAX), j;
+			bool upper = rnd() % 3 == 0;
+
+			for (j = 0; l[j]; j++)
+				m[at + j] = upper ? (char)toupper((unsigned char)l[j]) : l[j];
+		}
+		lowercase(ls->lower[i], m);
+	}
+}
+
+/* Rules matching message @p i, by memmem (lower-cased for caseless rules). */
+static uint32_t
+lit_reference(const struct litset *ls, uint32_t n_lit, uint32_t i, uint32_t *out)
+{
+	uint32_t r, n = 0;
+
+	for (r = 0; r < n_lit; r++) {
+		const char *hay = ls->caseless[r] ? ls->lower[i] : ls->msg[i];
+
+		if (memmem(hay, 140, ls->lit[r], strlen(ls->lit[r])) != NULL)
+			out[n++] = r;
+	}
+	return n;
+}
+
+/* explain and sl_classify_one agree with the reference on every message. */
+static int
+check_set(struct sl_classify *c, uint32_t n_msgs, const char *(*msg)(void *, uint32_t),
+	  uint32_t (*ref)(void *, uint32_t, uint32_t *), void *arg, uint32_t *n_matched)
+{
+	struct sl_classify_worker *w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+	uint32_t n_rules = sl_classify_n_rules(c);
+	uint32_t *got = malloc(n_rules * sizeof(*got)), *want = malloc(n_rules * sizeof(*want));
+	uint32_t i, k;
+	int rc = -1;
+
+	*n_matched = 0;
+	if (w == NULL || got == NULL || want == NULL)
+		goto out;
+	for (i = 0; i < n_msgs; i++) {
+		const char *m = msg(arg, i);
+		struct sl_verdict v1, v2;
+		uint32_t nw = ref(arg, i, want);
+		int ng = sl_classify_explain(w, msg_ex(&tm, m, SL_TRANSPORT_UDP, 514), &v1,
+					     got, n_rules);
+
+		v2 = run(w, &tm.m);
+		if (ng != (int)nw) {
+			fprintf(stderr, "# message %u: %d matches, expected %u: %s\n", i, ng, nw, m);
+			goto out;
+		}
+		for (k = 0; k < nw; k++)
+			if (got[k] != want[k]) {
+				fprintf(stderr, "# message %u: match %u is rule %u, expected %u\n",
+					i, k, got[k], want[k]);
+				goto out;
+			}
+		if (v1.rule != (nw ? want[0] + 1 : 0) || v2.rule != v1.rule) {
+			fprintf(stderr, "# message %u: rule %u/%u, expected %u\n", i, v1.rule,
+				v2.rule, nw ? want[0] + 1 : 0);
+			goto out;
+		}
+		*n_matched += nw > 0;
+	}
+	rc = 0;
+out:
+	free(got);
+	free(want);
+	sl_classify_worker_free(w);
+	return rc;
+}
+
+static struct litset *lits;
+
+static const char *
+lit_msg(void *arg, uint32_t i)
+{
+	return ((struct litset *)arg)->msg[i];
+}
+
+static uint32_t lit_n;
+
+static uint32_t
+lit_ref(void *arg, uint32_t i, uint32_t *out)
+{
+	return lit_reference(arg, lit_n, i, out);
+}
+
+/* Verdicts of every message, to compare a cached set with the compiled one. */
+static int
+verdicts(struct sl_classify *c, uint32_t *rule_of)
+{
+	struct sl_classify_worker *w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+	uint32_t i;
+
+	if (w == NULL)
+		return -1;
+	for (i = 0; i < LIT_MSGS; i++) {
+		struct sl_verdict v = run(w, msg_ex(&tm, lits->msg[i], SL_TRANSPORT_UDP, 514));
+
+		rule_of[i] = v.rule | (uint32_t)v.keep << 24 | (uint32_t)v.stream << 25;
+	}
+	sl_classify_worker_free(w);
+	return 0;
+}
+
+static int
+test_25000_literals_match_like_memmem_and_cache_loads(void)
+{
+	static uint32_t first[LIT_MSGS], second[LIT_MSGS];
+	struct sl_classify *c;
+	char *text;
+	double t0, ms;
+	uint32_t matched;
+
+	rng_state = 0x9e3779b97f4a7c15ull;
+	text = make_literals(lits, NLIT);
+	SL_ASSERT(text != NULL);
+	make_lit_msgs(lits, NLIT);
+	SL_ASSERT_EQ(write_rules(text), 0);
+	free(text);
+	t0 = mono_ms();
+	c = create_file(cache);
+	if (c == NULL)
+		SL_FAIL("%s", err);
+	printf("# 25,000 literals: compiled in %.0f ms (create %.0f ms), %zu KB\n",
+	       (sl_classify_from_cache(c, &ms), ms), mono_ms() - t0, sl_classify_db_size(c) >> 10);
+	SL_ASSERT(!sl_classify_from_cache(c, NULL));
+	SL_ASSERT_EQ(sl_classify_n_rules(c), NLIT);
+	lit_n = NLIT;
+	if (check_set(c, LIT_MSGS, lit_msg, lit_ref, lits, &matched) != 0)
+		return -1;
+	printf("# %u of %u messages match some literal\n", matched, LIT_MSGS);
+	SL_ASSERT(matched > LIT_MSGS / 2 && matched < LIT_MSGS);
+	SL_ASSERT_EQ(verdicts(c, first), 0);
+	sl_classify_free(c);
+	/* Same rules again: from the cache, same verdicts. */
+	t0 = mono_ms();
+	c = create_file(cache);
+	SL_ASSERT(c != NULL);
+	SL_ASSERT(sl_classify_from_cache(c, &ms));
+	printf("# 25,000 literals: loaded from the cache in %.1f ms (create %.0f ms)\n",
+	       ms, mono_ms() - t0);
+	SL_ASSERT_EQ(verdicts(c, second), 0);
+	SL_ASSERT_MEM_EQ(first, second, sizeof(first));
+	sl_classify_free(c);
+	return 0;
+}
+
+/* The one cache file in the cache directory. */
+static int
+cache_file(char *out, size_t len)
+{
+	char cmd[256];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/sl-classify-*.hsdb", cache);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	while (fgets(out, (int)len, p) != NULL)
+		n++;
+	pclose(p);
+	out[strcspn(out, "\n")] = '\0';
+	return n == 1 ? 0 : -1;
+}
+
+static int
+test_corrupt_or_truncated_cache_is_ignored_and_rewritten(void)
+{
+	static uint32_t want[LIT_MSGS], got[LIT_MSGS];
+	struct sl_classify *c;
+	char file[512], *text;
+	struct stat st;
+	unsigned int round;
+	uint32_t matched;
+
+	/* A smaller set: three compiles. */
+	snprintf(cache, sizeof(cache), "%s/cache2/sub", dir);
+	rng_state = 0x1234567ull;
+	text = make_literals(lits, 2000);
+	SL_ASSERT(text != NULL);
+	make_lit_msgs(lits, 2000);
+	SL_ASSERT_EQ(write_rules(text), 0);
+	free(text);
+	c = create_file(cache);
+	SL_ASSERT(c != NULL && !sl_classify_from_cache(c, NULL));
+	lit_n = 2000;
+	SL_ASSERT_EQ(check_set(c, LIT_MSGS, lit_msg, lit_ref, lits, &matched), 0);
+	SL_ASSERT_EQ(verdicts(c, want), 0);
+	sl_classify_free(c);
+	SL_ASSERT_EQ(cache_file(file, sizeof(file)), 0);
+	SL_ASSERT_EQ(stat(file, &st), 0);
+	for (round = 0; round < 4; round++) {
+		int fd = open(file, O_WRONLY);
+
+		SL_ASSERT(fd >= 0);
+		if (round == 0) /* bytes in the middle of a database */
+			SL_ASSERT_EQ(pwrite(fd, "garbage!", 8, st.st_size / 2), 8);
+		else if (round == 1) /* truncated */
+			SL_ASSERT_EQ(ftruncate(fd, st.st_size - 100), 0);
+		else if (round == 2) /* only a header's worth */
+			SL_ASSERT_EQ(ftruncate(fd, 20), 0);
+		else /* a database size in the header */
+			SL_ASSERT_EQ(pwrite(fd, "\xff\xff\xff\x7f", 4, 40), 4);
+		close(fd);
+		c = create_file(cache);
+		SL_ASSERT(c != NULL);
+		SL_ASSERT(!sl_classify_from_cache(c, NULL));
+		SL_ASSERT_EQ(verdicts(c, got), 0);
+		SL_ASSERT_MEM_EQ(want, got, sizeof(want));
+		sl_classify_free(c);
+		/* Rewritten whole: the next start loads it. */
+		c = create_file(cache);
+		SL_ASSERT(c != NULL && sl_classify_from_cache(c, NULL));
+		SL_ASSERT_EQ(verdicts(c, got), 0);
+		SL_ASSERT_MEM_EQ(want, got, sizeof(want));
+		sl_classify_free(c);
+	}
+	/* A rule changed: another key, compiled again. */
+	SL_ASSERT_EQ(write_rules("a raw /x/ keep\n"), 0);
+	c = create_file(cache);
+	SL_ASSERT(c != NULL && !sl_classify_from_cache(c, NULL));
+	sl_classify_free(c);
+	return 0;
+}
+
+#define NRE 1000
+#define RE_MSGS 2000
+
+struct reset {
+	char pat[NRE][96];
+	uint8_t icase[NRE];
+	regex_t re[NRE];
+	char msg[RE_MSGS][144];
+};
+
+static struct reset *res;
+
+/* A word of the messages' alphabet. */
+static char *
+put_word(char *p, uint32_t min, uint32_t max)
+{
+	static const char letters[] = "abcdef";
+	uint32_t n = min + rnd() % (max - min + 1);
+
+	while (n--)
+		*p++ = letters[rnd() % (sizeof(letters) - 1)];
+	return p;
+}
+
+/*
+ * A regex both Hyperscan and POSIX ERE read the same way, shaped like the
+ * ones operators write: a word, then 1-3 pieces among a word, a class with
+ * a quantifier, .*, a space, an alternation of words; sometimes anchored.
+ */
+static void
+make_regex(char *out, bool *icase)
+{
+	static const char *const cls[] = { "[0-9]", "[a-c]", "[^ ]", "[d-f0-3]", "." };
+	static const char *const quant[] = { "", "+", "?", "*", "{1,3}", "{2}" };
+	uint32_t pieces = 1 + rnd() % 3, k;
+	char *p = out;
+
+	if (rnd() % 8 == 0)
+		*p++ = '^';
+	p = put_word(p, 3, 5);
+	for (k = 0; k < pieces; k++) {
+		switch (rnd() % 5) {
+		case 0:
+			p = put_word(p, 2, 4);
+			break;
+		case 1:
+			p += sprintf(p, "%s%s", cls[rnd() % 5], quant[rnd() % 6]);
+			break;
+		case 2:
+			p += sprintf(p, ".*");
+			break;
+		case 3:
+			*p++ = ' ';
+			break;
+		default:
+			*p++ = '(';
+			p = put_word(p, 2, 4);
+			*p++ = '|';
+			p = put_word(p, 2, 4);
+			if (rnd() % 2) {
+				*p++ = '|';
+				p = put_word(p, 2, 4);
+			}
+			*p++ = ')';
+			break;
+		}
+	}
+	if (rnd() % 10 == 0)
+		*p++ = '$';
+	*p = '\0';
+	*icase = rnd() % 5 == 0;
+}
+
+static const char *
+re_msg(void *arg, uint32_t i)
+{
+	return ((struct reset *)arg)->msg[i];
+}
+
+static uint32_t
+re_ref(void *arg, uint32_t i, uint32_t *out)
+{
+	struct reset *s = arg;
+	uint32_t r, n = 0;
+
+	for (r = 0; r < NRE; r++)
+		if (regexec(&s->re[r], s->msg[i], 0, NULL, 0) == 0)
+			out[n++] = r;
+	return n;
+}
+
+static int
+test_1000_regexes_match_like_posix_regexec(void)
+{
+	static const char alpha[] = "abcdefABC0123   ";
+	struct sl_classify *c;
+	char *text, *p;
+	uint32_t i, k, matched;
+	double ms;
+	int rc;
+
+	res = malloc(sizeof(*res));
+	text = malloc(NRE * 128);
+	SL_ASSERT(res != NULL && text != NULL);
+	rng_state = 0xfeedfacecafebeefull;
+	for (i = 0, p = text; i < NRE; i++) {
+		bool icase;
+
+		make_regex(res->pat[i], &icase);
+		res->icase[i] = icase;
+		if (regcomp(&res->re[i], res->pat[i],
+			    REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0)) != 0)
+			SL_FAIL("regcomp %s", res->pat[i]);
+		p += sprintf(p, "re%u msg /%s/%s %s\n", i, res->pat[i], icase ? "i" : "",
+			     i % 2 ? "keep" : "drop");
+	}
+	/* Raw lines (msg is the whole line) of the regexes' alphabet, spaces
+	 * and digits, some letters upper-case (for the caseless rules). */
+	for (i = 0; i < RE_MSGS; i++) {
+		uint32_t len = 20 + rnd() % 120;
+
+		for (k = 0; k < len; k++)
+			res->msg[i][k] = alpha[rnd() % (sizeof(alpha) - 1)];
+		res->msg[i][len] = '\0';
+	}
+	SL_ASSERT_EQ(write_rules(text), 0);
+	free(text);
+	c = create_file(NULL);
+	if (c == NULL)
+		SL_FAIL("%s", err);
+	sl_classify_from_cache(c, &ms);
+	printf("# 1,000 regexes: compiled in %.0f ms, %zu KB\n", ms, sl_classify_db_size(c) >> 10);
+	rc = check_set(c, RE_MSGS, re_msg, re_ref, res, &matched);
+	printf("# %u of %u messages match some regex\n", matched, RE_MSGS);
+	sl_classify_free(c);
+	for (i = 0; i < NRE; i++)
+		regfree(&res->re[i]);
+	free(res);
+	SL_ASSERT_EQ(rc, 0);
+	SL_ASSERT(matched > RE_MSGS / 10 && matched < RE_MSGS);
+	return 0;
+}
+
+static int
+rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static const struct sl_test_case cases[] = {
+	SL_TEST(test_each_action_gives_its_verdict),
+	SL_TEST(test_first_matching_rule_in_file_order_decides),
+	SL_TEST(test_tags_count_only_before_the_deciding_rule),
+	SL_TEST(test_default_action_of_each_kind),
+	SL_TEST(test_sample_keeps_exactly_the_1st_then_every_nth),
+	SL_TEST(test_per_rule_and_stage_counters),
+	SL_TEST(test_streams_get_ids_in_order_of_first_use),
+	SL_TEST(test_severity_conditions_every_operator),
+	SL_TEST(test_facility_transport_and_port_conditions),
+	SL_TEST(test_each_field_and_absent_fields_scan_empty),
+	SL_TEST(test_pattern_flags_and_escaped_slash),
+	SL_TEST(test_examples_of_the_issue_parse_and_classify),
+	SL_TEST(test_match_all_patterns_are_decided_without_a_scan),
+	SL_TEST(test_each_error_names_file_line_and_rule),
+	SL_TEST(test_all_errors_of_a_file_are_reported_in_line_order),
+	SL_TEST(test_many_rejected_patterns_are_all_reported),
+	SL_TEST(test_too_many_streams_and_tags_are_errors),
+	SL_TEST(test_too_many_port_ranges_is_an_error),
+	SL_TEST(test_unreadable_file_sets_errno),
+	SL_TEST(test_explain_returns_every_match_in_file_order),
+	SL_TEST(test_25000_literals_match_like_memmem_and_cache_loads),
+	SL_TEST(test_corrupt_or_truncated_cache_is_ignored_and_rewritten),
+	SL_TEST(test_1000_regexes_match_like_posix_regexec),
+};
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/t.rules", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	lits = malloc(sizeof(*lits));
+	if (lits == NULL)
+		return 1;
+	rc = sl_test_main(argc, argv, cases, SL_DIM(cases), true);
+	free(lits);
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return rc;
+}

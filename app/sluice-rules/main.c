@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_memory.h>
 
@@ -500,30 +498,6 @@ print_summary(const struct opts *o, const struct sl_classify *c)
 	       cached ? "loaded from the cache" : "compiled", ms);
 }
 
-/*
- * The classify worker may take its memory from DPDK's allocator, which
- * needs the EAL: start the smallest one there is (no hugepages, no PCI, no
- * shared config, no telemetry, one lcore on a CPU this process may use).
- */
-static int
-eal_start(void)
-{
-	char lcores[32];
-	char *eal_argv[] = {
-		"sluice-rules", "--lcores", lcores, "--no-huge", "-m", "64", "--no-pci",
-		"--no-shconf", "--no-telemetry", "--file-prefix", "sl-rules",
-		"--log-level", "error", NULL,
-	};
-	int cpu = 0;
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &set))
-			cpu++;
-	snprintf(lcores, sizeof(lcores), "0@%d", cpu);
-	return rte_eal_init((int)SL_DIM(eal_argv) - 1, eal_argv) < 0 ? -rte_errno : 0;
-}
-
 /* Print what sl_classify_create() said: its lines, or the errno. */
 static void
 print_load_error(const struct opts *o, const char *err, int errnum)
@@ -546,7 +520,6 @@ main(int argc, char **argv)
 	struct sl_classify_worker *w;
 	struct sl_classify *c;
 	struct opts o;
-	bool eal = false;
 	char msg[256];
 	char *err;
 	int rc;
@@ -578,11 +551,6 @@ main(int argc, char **argv)
 		return flush_stdout();
 	}
 	w = sl_classify_worker_create(c, SOCKET_ID_ANY);
-	if (w == NULL && rte_errno == ENOMEM) {
-		eal = eal_start() == 0;
-		if (eal)
-			w = sl_classify_worker_create(c, SOCKET_ID_ANY);
-	}
 	if (w == NULL) {
 		fprintf(stderr, "sluice-rules: classify worker: %s\n", strerror(rte_errno));
 		rc = 2;
@@ -591,7 +559,5 @@ main(int argc, char **argv)
 	}
 	sl_classify_worker_free(w);
 	sl_classify_free(c);
-	if (eal)
-		rte_eal_cleanup();
 	return rc;
 }

@@ -275,11 +275,12 @@ sl_classify_worker_create(const struct sl_classify *c, int socket_id)
 		((size_t)r->n_tag_rules + r->n_sample) * sizeof(uint32_t);
 	struct sl_classify_worker *w;
 
-	w = rte_zmalloc_socket("sl_classify_worker", size, RTE_CACHE_LINE_SIZE, socket_id);
-	if (w == NULL) {
+	/* libc, not rte_malloc: sluice-rules runs without an EAL. */
+	if (posix_memalign((void **)&w, RTE_CACHE_LINE_SIZE, size) != 0) {
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	memset(w, 0, size);
 	w->c = c;
 	w->rule = r->rule;
 	w->cond = r->cond;
@@ -290,7 +291,7 @@ sl_classify_worker_create(const struct sl_classify *c, int socket_id)
 	w->cap_tagm = r->n_tag_rules;
 	w->left = w->tagm + r->n_tag_rules;
 	if (c->scratch != NULL && hs_clone_scratch(c->scratch, &w->scratch) != HS_SUCCESS) {
-		rte_free(w);
+		free(w);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
@@ -303,7 +304,7 @@ sl_classify_worker_free(struct sl_classify_worker *w)
 	if (w == NULL)
 		return;
 	hs_free_scratch(w->scratch);
-	rte_free(w);
+	free(w);
 }
 
 struct sl_ctr_set

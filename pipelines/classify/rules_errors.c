@@ -33,6 +33,10 @@ cl_err(struct cl_errs *e, uint32_t line, const char *rule, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* Echoed file text must not drive the operator's terminal. */
+	for (n = 0; msg[n] != '\0'; n++)
+		if ((uint8_t)msg[n] < 0x20 || msg[n] == 0x7f)
+			msg[n] = '?';
 	if (e->n == e->cap) {
 		uint32_t cap = e->cap ? e->cap * 2 : 16;
 

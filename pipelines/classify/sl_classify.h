@@ -52,7 +52,7 @@ enum sl_field {
 };
 
 /** Limits. */
-#define SL_CLASSIFY_MAX_RULES   200000u
+#define SL_CLASSIFY_MAX_RULES   65535u /**< the record's rule field is 16 bits (rule + 1) */
 #define SL_CLASSIFY_MAX_STREAMS 64u    /**< stream 0 ("default") included */
 #define SL_CLASSIFY_MAX_TAGS    8u     /**< one bit each in the record */
 #define SL_CLASSIFY_NAME_MAX    64u    /**< rule, stream and tag names */
@@ -151,7 +151,12 @@ size_t sl_classify_db_size(const struct sl_classify *c);
 struct sl_classify_msg {
 	const uint8_t *p;               /**< message bytes, contiguous */
 	uint32_t len;
-	const struct sl_parsed *parsed; /**< sl_parse_msg() of p/len */
+	/**
+	 * sl_parse_msg() of p/len; may be NULL when the caller skipped the
+	 * parse (see sl_classify_fields()): every field but raw is then empty,
+	 * and severity and facility are unknown (their conditions fail).
+	 */
+	const struct sl_parsed *parsed;
 	uint8_t transport;              /**< SL_TRANSPORT_UDP or _TCP */
 	uint16_t dport;                 /**< destination port */
 	uint16_t tenant;                /**< 0 until tenants exist */

@@ -30,12 +30,21 @@ struct sl_app {
 	struct sl_writer *writers;       /**< roles.n_writers */
 	struct sl_classify *cls;         /**< --rules, or NULL */
 	uint16_t n_streams;              /**< 1 without rules */
+	double msg_ns;                   /**< parse (+ rules) per message, measured at start */
+	double worker_ns;                /**< a worker's estimated cost per message */
 	struct sl_store **stores;        /**< [shard * n_streams + stream] */
 	struct sl_lcore lcores[RTE_MAX_LCORE];
 	uint64_t start_tsc;
 	uint64_t next_stats_tsc;
 	const char *stop_reason;
 };
+
+/**
+ * Parse (and classify with @p c, if not NULL) a dozen typical messages
+ * many times; best of three rounds.
+ * @return ns per message, 0 when @p parse is false.
+ */
+double sl_calibrate_ns(const struct sl_classify *c, bool parse);
 
 /** Print every counter set, then the port's, then the summary line. */
 void sl_stats_print(FILE *f, struct sl_app *app, bool final);

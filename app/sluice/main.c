@@ -36,6 +36,14 @@ RTE_LOG_REGISTER(sl_main_logtype, sluice.main, INFO);
  * poll: ~0.15 ms of zstd level 1, the longest the worker stops polling RX
  * for compression. */
 #define SHARED_SLICE (64u << 10)
+/* A worker's cost per message besides parse and rules (decode, copy,
+ * shard), and how much the measured parse + rules cost grows on the data
+ * path (cold message bytes): docs/BENCHMARKS.md, -l 0,1 runs. */
+#define WORKER_BASE_NS 100.0
+#define WORKER_MSG_FACTOR 1.3
+/* zstd level 1 costs ~450 ns a record; a worker above 60% of that leaves
+ * its lcore too little time to compress a shard's share. */
+#define WORKER_HEAVY_NS 270.0
 /* Fragments per datagram in reassembly: 64 KiB over a 1500 MTU is 45. */
 #define FRAG_PER_FLOW 48
 /* Mbufs reassembly may hold per worker, on average, per datagram. */
@@ -136,8 +144,12 @@ print_plan(FILE *f, const struct sl_app *app)
 		for (s = 0; s < app->n_shards; s++)
 			if (app->shard_writer[s] == i)
 				fprintf(f, " %u", s);
-		fputc('\n', f);
+		fputs(app->writers[i].n_shards ? "\n" : " none\n", f);
 	}
+	fprintf(f, "plan: parse%s measured at %.0f ns/msg at start: a worker needs ~%.0f ns/msg%s\n",
+		app->cls ? " + rules" : "", app->msg_ns, app->worker_ns,
+		app->worker_ns >= WORKER_HEAVY_NS ?
+		", too busy to compress: writers beside workers take no shard while another writer has an lcore of its own" : "");
 	fprintf(f, "plan: control plane on lcore %u\n", rte_get_main_lcore());
 	for (i = 0; i < o->n_listen; i++)
 		fprintf(f, "plan: listen %s/%u\n",
@@ -233,22 +245,32 @@ writer_shares_lcore(const struct sl_app *app, unsigned int i)
 /*
  * Shards to writers, by weight: a writer with an lcore of its own takes two
  * shards for each one a writer sharing its lcore with a worker takes, so
- * the compression spreads the way the lcores' spare time does.
+ * the compression spreads the way the lcores' spare time does. When the
+ * worker's messages cost more than WORKER_HEAVY_NS (heavy rules), the
+ * lcore has no time left for compression worth a shard: writers beside
+ * workers then take none while some writer has an lcore of its own.
+ * Measured on -l 0,1 with tests/bench/rules20.rules: 1.61 M msg/s with a
+ * shard beside the worker, 2.14 M without (docs/BENCHMARKS.md).
  */
 static void
 assign_shards(struct sl_app *app)
 {
 	const struct sl_options *o = &app->opt;
 	uint16_t pattern[2 * SL_MAX_LCORES];
+	bool heavy = app->worker_ns >= WORKER_HEAVY_NS;
 	unsigned int i, n = 0, s;
 
 	for (i = 0; i < app->roles.n_writers; i++) {
 		bool shared = writer_shares_lcore(app, i);
 
-		pattern[n++] = (uint16_t)i;
+		if (!shared || !heavy)
+			pattern[n++] = (uint16_t)i;
 		if (!shared)
 			pattern[n++] = (uint16_t)i;
 	}
+	if (n == 0) /* every writer beside a worker: they all write anyway */
+		for (i = 0; i < app->roles.n_writers; i++)
+			pattern[n++] = (uint16_t)i;
 	/* One writer alone needs one shard, not two. */
 	app->n_shards = o->shards ? o->shards :
 			(app->roles.n_writers == 1 ? 1 : n);
@@ -529,6 +551,8 @@ main(int argc, char **argv)
 	if (make_dir(app.opt.out, err, sizeof(err)) != 0)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	load_rules(&app);
+	app.msg_ns = sl_calibrate_ns(app.cls, !app.opt.no_parse);
+	app.worker_ns = WORKER_BASE_NS + WORKER_MSG_FACTOR * app.msg_ns;
 
 	app.run.tsc_hz = rte_get_tsc_hz();
 	app.run.n_workers = app.roles.n_workers;

@@ -95,14 +95,17 @@ def main():
         msgs = c.get('worker.msgs', 0)
         busy = c.get('summary.worker_ns_per_msg', 0)
         dropped = int(c.get('summary.dropped', 0))
+        filtered = int(c.get('summary.filtered', 0))
         n_workers = len([l for l in text.splitlines() if l.startswith('plan: worker')])
         cpu = ru.ru_utime + ru.ru_stime
         print('lcores=%s workers=%d zstd=%s seconds=%.1f' % (a.lcores, n_workers, a.zstd_level, secs))
-        print('msgs=%d stored=%d dropped=%d msg_bytes=%d record_bytes=%d disk_bytes=%d ratio=%.1f'
-              % (msgs, stored, dropped, raw, bytes_in, bytes_out,
+        print('msgs=%d stored=%d dropped=%d filtered=%d msg_bytes=%d record_bytes=%d disk_bytes=%d ratio=%.1f'
+              % (msgs, stored, dropped, filtered, raw, bytes_in, bytes_out,
                  bytes_in / bytes_out if bytes_out else 0))
-        print('RESULT msg/s=%.0f MB/s=%.1f ns/msg/worker(wall)=%.1f ns/msg/worker(busy)=%.1f cpu_s=%.1f avg_msg=%.0f'
-              % (stored / secs, raw / secs / 1e6,
+        # msg/s: stored per second; in_msg/s: taken in (stored + filtered
+        # by rules + dropped) per second, the figure to compare with rules.
+        print('RESULT msg/s=%.0f in_msg/s=%.0f MB/s=%.1f ns/msg/worker(wall)=%.1f ns/msg/worker(busy)=%.1f cpu_s=%.1f avg_msg=%.0f'
+              % (stored / secs, msgs / secs, raw / secs / 1e6,
                  secs * 1e9 * max(n_workers, 1) / msgs if msgs else 0, busy, cpu,
                  raw / stored if stored else 0))
     finally:

@@ -407,7 +407,7 @@ test_sluice_cat_formats_counts_and_exit_codes(void)
 		}
 		h.sport = 40000 + i;
 		h.dport = 514;
-		h.tenant = 1; h.stream = 2; h.rule = 3;
+		h.tenant = 1; h.stream = 2; h.rule = 3; h.tags = 5;
 		h.flags |= i == 1 ? SL_REC_F_TRUNCATED | SL_REC_F_REASSEMBLED : 0;
 		h.severity = i == 3 ? SL_SEV_NONE : 6;
 		h.facility = i == 3 ? SL_FAC_NONE : 1;
@@ -421,10 +421,10 @@ test_sluice_cat_formats_counts_and_exit_codes(void)
 	snprintf(cmd, sizeof(cmd), "'%s' --format json '%s'", cat, root);
 	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
 	if (strcmp(out,
-	    "{\"rx_ns\":1795000000123456789,\"time\":\"2026-11-18T11:06:40.123456789Z\",\"src\":\"10.0.0.1\",\"sport\":40000,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"udp\",\"tenant\":1,\"stream\":2,\"rule\":3,\"severity\":6,\"facility\":1,\"flags\":[],\"len\":7,\"orig_len\":7,\"shard\":5,\"seq\":0,\"msg\":\"q\\\"b\\\\s\\u0001\x7f\"}\n"
-	    "{\"rx_ns\":1795000001123456789,\"time\":\"2026-11-18T11:06:41.123456789Z\",\"src\":\"10.0.0.1\",\"sport\":40001,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"udp\",\"tenant\":1,\"stream\":2,\"rule\":3,\"severity\":6,\"facility\":1,\"flags\":[\"truncated\",\"reassembled\"],\"len\":5,\"orig_len\":15,\"shard\":5,\"seq\":1,\"msg\":\"caf\xc3\xa9\"}\n"
-	    "{\"rx_ns\":1795000002123456789,\"time\":\"2026-11-18T11:06:42.123456789Z\",\"src\":\"2001::9\",\"sport\":40002,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"tcp\",\"tenant\":1,\"stream\":2,\"rule\":3,\"severity\":6,\"facility\":1,\"flags\":[\"ipv6\"],\"len\":2,\"orig_len\":2,\"shard\":5,\"seq\":2,\"msg_b64\":\"//4=\"}\n"
-	    "{\"rx_ns\":1795000003123456789,\"time\":\"2026-11-18T11:06:43.123456789Z\",\"src\":\"10.0.0.1\",\"sport\":40003,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"udp\",\"tenant\":1,\"stream\":2,\"rule\":3,\"severity\":null,\"facility\":null,\"flags\":[],\"len\":0,\"orig_len\":0,\"shard\":5,\"seq\":3,\"msg\":\"\"}\n") != 0)
+	    "{\"rx_ns\":1795000000123456789,\"time\":\"2026-11-18T11:06:40.123456789Z\",\"src\":\"10.0.0.1\",\"sport\":40000,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"udp\",\"tenant\":1,\"stream\":2,\"rule\":3,\"tags\":5,\"severity\":6,\"facility\":1,\"flags\":[],\"len\":7,\"orig_len\":7,\"shard\":5,\"seq\":0,\"msg\":\"q\\\"b\\\\s\\u0001\x7f\"}\n"
+	    "{\"rx_ns\":1795000001123456789,\"time\":\"2026-11-18T11:06:41.123456789Z\",\"src\":\"10.0.0.1\",\"sport\":40001,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"udp\",\"tenant\":1,\"stream\":2,\"rule\":3,\"tags\":5,\"severity\":6,\"facility\":1,\"flags\":[\"truncated\",\"reassembled\"],\"len\":5,\"orig_len\":15,\"shard\":5,\"seq\":1,\"msg\":\"caf\xc3\xa9\"}\n"
+	    "{\"rx_ns\":1795000002123456789,\"time\":\"2026-11-18T11:06:42.123456789Z\",\"src\":\"2001::9\",\"sport\":40002,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"tcp\",\"tenant\":1,\"stream\":2,\"rule\":3,\"tags\":5,\"severity\":6,\"facility\":1,\"flags\":[\"ipv6\"],\"len\":2,\"orig_len\":2,\"shard\":5,\"seq\":2,\"msg_b64\":\"//4=\"}\n"
+	    "{\"rx_ns\":1795000003123456789,\"time\":\"2026-11-18T11:06:43.123456789Z\",\"src\":\"10.0.0.1\",\"sport\":40003,\"dst\":\"10.0.0.2\",\"dport\":514,\"transport\":\"udp\",\"tenant\":1,\"stream\":2,\"rule\":3,\"tags\":5,\"severity\":null,\"facility\":null,\"flags\":[],\"len\":0,\"orig_len\":0,\"shard\":5,\"seq\":3,\"msg\":\"\"}\n") != 0)
 		SL_FAIL("json output:\n%s", out);
 	snprintf(cmd, sizeof(cmd), "'%s' --format text '%s'", cat, root);
 	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);

@@ -308,9 +308,8 @@ static int
 test_streams_get_their_own_chunks_on_the_shard_ring(void)
 {
 	struct sl_shard_params p = {
-		.worker = 1, .n_shards = NSH, .n_streams = 3, .rings = rings,
-		.pool = pool, .max_msg = 100, .age_tsc = UINT64_MAX,
-		.socket_id = SOCKET_ID_ANY,
+		.worker = 1, .n_shards = NSH, .n_streams = 3, .max_msg = 100,
+		.age_tsc = UINT64_MAX, .socket_id = SOCKET_ID_ANY,
 	};
 	unsigned int seen[3] = { 0 }, i, k;
 	struct sl_shard_tx *tx;
@@ -318,6 +317,8 @@ test_streams_get_their_own_chunks_on_the_shard_ring(void)
 	uint32_t copy;
 
 	SL_ASSERT_EQ(setup(64, 64, 4096), 0);
+	p.rings = rings;
+	p.pool = pool;
 	tx = sl_shard_tx_create(&p);
 	SL_ASSERT(tx != NULL);
 	/* One flow (hash 7 -> shard 0), streams 0,1,2,0,1,2...: record i

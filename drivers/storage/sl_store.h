@@ -61,6 +61,7 @@ struct sl_store_params {
 	int zstd_level;            /**< --zstd-level */
 	uint32_t batch_size;       /**< --batch-size: raw bytes per frame (target) */
 	uint64_t segment_size;     /**< --segment-size: rotate after this many bytes */
+	uint64_t segment_age_ms;   /**< --segment-age: rotate a segment this old (0: never) */
 	enum sl_fsync_mode fsync;  /**< --fsync */
 	uint32_t fsync_interval_ms;/**< for SL_FSYNC_INTERVAL */
 	int socket_id;             /**< memory placement */

@@ -137,14 +137,18 @@ sl_writer_poll(struct sl_writer *w, const struct sl_run *run, uint64_t now)
 			for (k = 0; k < ws->n_streams; k++) {
 				struct sl_writer_store *st = &ws->st[k];
 
-				/* Aged: seal it; sl_store_work() compresses it. */
+				/* Aged: seal it; sl_store_work() compresses it.
+				 * The store refuses while the batch before is
+				 * still compressing or every output buffer is in
+				 * flight: then try again at the next poll. */
 				if (st->pending_since &&
-				    now - st->pending_since >= run->batch_age_tsc &&
-				    !sl_store_busy(st->store)) {
+				    now - st->pending_since >= run->batch_age_tsc) {
 					if (sl_store_seal_batch(st->store) != 0)
 						w->ctr[SL_WRITER_store_errors]++;
-					st->pending_since = 0;
-					w->ctr[SL_WRITER_flushes]++;
+					if (sl_store_pending(st->store) == 0) {
+						st->pending_since = 0;
+						w->ctr[SL_WRITER_flushes]++;
+					}
 				}
 			}
 		}

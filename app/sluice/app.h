@@ -13,6 +13,7 @@
 #include "roles.h"
 #include "sl_pipeline.h"
 #include "sl_port.h"
+#include "sl_retain.h"
 
 struct sl_app {
 	struct sl_options opt;
@@ -33,6 +34,7 @@ struct sl_app {
 	double msg_ns;                   /**< parse (+ rules) per message, measured at start */
 	double worker_ns;                /**< a worker's estimated cost per message */
 	struct sl_store **stores;        /**< [shard * n_streams + stream] */
+	struct sl_retain *retain;        /**< --retain, or NULL */
 	struct sl_lcore lcores[RTE_MAX_LCORE];
 	uint64_t start_tsc;
 	uint64_t next_stats_tsc;

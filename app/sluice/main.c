@@ -96,6 +96,9 @@ control(void *arg)
 			return;
 		}
 	}
+	/* Retention works at most once a second (sl_retain.h: its cost). */
+	if (app->retain != NULL)
+		sl_retain_poll(app->retain, now / (app->run.tsc_hz / 1000));
 	if (app->opt.stats_interval && now >= app->next_stats_tsc) {
 		app->next_stats_tsc = now + app->opt.stats_interval * app->run.tsc_hz;
 		sl_stats_print(stdout, app, false);
@@ -163,6 +166,14 @@ print_plan(FILE *f, const struct sl_app *app)
 		" ms, segment %" PRIu64 " B, max-msg %" PRIu64 " B\n",
 		o->out, app->n_shards, o->zstd_level, o->batch_size, o->flush_ms,
 		o->segment_size, o->max_msg);
+	if (o->segment_age_ms)
+		fprintf(f, "plan: segments also rotate at %" PRIu64 " ms of age\n", o->segment_age_ms);
+	if (app->retain != NULL)
+		fprintf(f, "plan: retain %" PRIu64 " bytes under %s (now %" PRIu64
+			" bytes in %" PRIu64 " segments); the oldest sealed segments are deleted\n",
+			o->retain_bytes, o->out,
+			sl_retain_counters(app->retain).val[SL_RETAIN_usage_bytes],
+			sl_retain_counters(app->retain).val[SL_RETAIN_segments]);
 	if (app->cls != NULL) {
 		uint32_t arg;
 		enum sl_action a = sl_classify_default(app->cls, &arg);
@@ -344,6 +355,7 @@ build(struct sl_app *app, char *err, size_t len)
 			.zstd_level = o->zstd_level,
 			.batch_size = (uint32_t)o->batch_size,
 			.segment_size = o->segment_size,
+			.segment_age_ms = o->segment_age_ms,
 			.fsync = o->fsync,
 			.fsync_interval_ms = (uint32_t)o->fsync_interval_ms,
 			.socket_id = socket,
@@ -353,6 +365,17 @@ build(struct sl_app *app, char *err, size_t len)
 		if (app->stores[i] == NULL) {
 			snprintf(err, len, "cannot open the store of stream %s shard %u under %s: %s",
 				 sp.stream, sp.shard, o->out, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	/* After the stores: the segments they repaired count. */
+	if (o->retain_bytes) {
+		struct sl_retain_params rp = { .root = o->out, .budget_bytes = o->retain_bytes };
+
+		app->retain = sl_retain_create(&rp);
+		if (app->retain == NULL) {
+			snprintf(err, len, "--retain: cannot scan %s: %s", o->out,
+				 rte_strerror(rte_errno));
 			return -rte_errno;
 		}
 	}
@@ -494,6 +517,8 @@ teardown(struct sl_app *app)
 			sl_classify_worker_free(app->workers[i].cls);
 			rte_free(app->workers[i].lin);
 		}
+	sl_retain_free(app->retain);
+	app->retain = NULL;
 	if (app->stores)
 		for (s = 0; s < app->n_shards * app->n_streams; s++)
 			sl_store_free(app->stores[s]);
@@ -619,6 +644,15 @@ main(int argc, char **argv)
 			sl_shard_tx_flush(app.workers[l].shard);
 	for (l = 0; l < app.n_shards * app.n_streams; l++)
 		sl_store_seal(app.stores[l]);
+	if (app.retain != NULL) {
+		/* What the drain wrote is within the budget too when we exit. */
+		uint64_t t = rte_rdtsc() / (app.run.tsc_hz / 1000);
+
+		do
+			sl_retain_wait(app.retain);
+		while (sl_retain_poll(app.retain, t += 3600000) > 0);
+		sl_retain_wait(app.retain);
+	}
 	sl_stats_print(stdout, &app, true);
 	teardown(&app);
 	rte_eal_cleanup();

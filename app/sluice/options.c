@@ -14,6 +14,8 @@
 #define DEF_UDP_PORTS      "514"
 #define DEF_TCP_PORTS      "514,601"
 #define DEF_ZSTD_LEVEL     1
+/* Power loss costs at most --flush-ms plus this (docs/OPERATIONS.md). */
+#define DEF_FSYNC_INTERVAL_MS 1000
 #define DEF_BATCH_SIZE     (1u << 20)
 #define DEF_FLUSH_MS       500
 #define DEF_SEGMENT_SIZE   (256ull << 20)
@@ -22,6 +24,10 @@
 #define DEF_RING_SIZE      64
 #define DEF_FRAG_FLOWS     256
 #define DEF_FRAG_TIMEOUT   2000
+/* Smallest --retain: below a few segments, retention only thrashes. */
+#define MIN_RETAIN         (1u << 20)
+/* Longest --segment-age: a year. */
+#define MAX_SEGMENT_AGE_MS (366ull * 86400000)
 
 /* Largest message: a UDP datagram's payload, or a TCP message later. */
 #define MAX_MAX_MSG (1u << 20)
@@ -37,7 +43,7 @@ size_in(const char *flag, const char *v, uint64_t min, uint64_t max,
 	int rc = sl_parse_size(v, out);
 
 	if (rc == -EINVAL)
-		return ERR("%s: '%s' is not a size (a number with an optional K, M or G suffix)", flag, v);
+		return ERR("%s: '%s' is not a size (a number with an optional K, M, G or T suffix)", flag, v);
 	if (rc != 0 || *out < min || *out > max)
 		return ERR("%s: '%s' is out of range [%llu, %llu]", flag, v,
 			   (unsigned long long)min, (unsigned long long)max);
@@ -161,7 +167,8 @@ opt_fsync(struct sl_options *o, const char *v, char *err, size_t len)
 	if (strcmp(v, "none") == 0) {
 		o->fsync = SL_FSYNC_NONE;
 	} else if (strcmp(v, "seal") == 0) {
-		o->fsync = SL_FSYNC_SEAL;
+		o->fsync = SL_FSYNC_INTERVAL;
+	o->fsync_interval_ms = DEF_FSYNC_INTERVAL_MS;
 	} else if (strncmp(v, "interval:", 9) == 0) {
 		o->fsync = SL_FSYNC_INTERVAL;
 		return num_in("--fsync interval", v + 9, 1, 3600000,
@@ -312,7 +319,35 @@ opt_tenants(struct sl_options *o, const char *v, char *err, size_t len)
 static int
 opt_retain(struct sl_options *o, const char *v, char *err, size_t len)
 {
-	return opt_later("--retain", "retention", err, len);
+	return size_in("--retain", v, MIN_RETAIN, 1ull << 60, &o->retain_bytes, err, len);
+}
+
+/* A duration: plain ms, or a number with ms, s, m, h or d. */
+static int
+opt_segment_age(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	static const struct { const char *sfx; uint64_t ms; } units[] = {
+		{ "", 1 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 },
+		{ "h", 3600000 }, { "d", 86400000 },
+	};
+	unsigned int i;
+	uint64_t n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v || *v == '-' || *v == '+')
+		return ERR("--segment-age: '%s' is not a duration (ms, or a number with s, m, h or d: 30s, 10m, 1h)", v);
+	for (i = 0; i < SL_DIM(units); i++)
+		if (strcmp(end, units[i].sfx) == 0)
+			break;
+	if (i == SL_DIM(units))
+		return ERR("--segment-age: '%s': unknown unit '%s' (ms, s, m, h or d)", v, end);
+	if (n > MAX_SEGMENT_AGE_MS / units[i].ms)
+		return ERR("--segment-age: '%s' is longer than %llu days", v,
+			   (unsigned long long)(MAX_SEGMENT_AGE_MS / 86400000));
+	o->segment_age_ms = n * units[i].ms;
+	return 0;
 }
 
 static int
@@ -341,7 +376,8 @@ static const struct opt_def opt_defs[] = {
 	{ "batch-size", 1, opt_batch_size, "BYTES", "raw bytes per compressed frame (default 1M)" },
 	{ "flush-ms", 1, opt_flush_ms, "MS", "longest a message waits before it is written (default 500)" },
 	{ "segment-size", 1, opt_segment_size, "BYTES", "rotate segments at this size (default 256M)" },
-	{ "fsync", 1, opt_fsync, "MODE", "none | seal | interval:MS (default seal)" },
+	{ "segment-age", 1, opt_segment_age, "DURATION", "also rotate a segment this old: ms, or 30s, 10m, 1h, 1d (default 0: by size only)" },
+	{ "fsync", 1, opt_fsync, "MODE", "none | seal | interval:MS (default interval:1000)" },
 	{ "max-msg", 1, opt_max_msg, "BYTES", "longest message kept; longer ones are truncated and flagged (default 65535)" },
 	{ "stats-interval", 1, opt_stats_interval, "S", "print counters every S seconds, 0 = only at exit (default 10)" },
 	{ "idle-exit", 1, opt_idle_exit, "MS", "exit cleanly after MS without packets" },
@@ -359,7 +395,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rules-cache", 1, opt_rules_cache, "DIR", "compiled-rules cache (default OUT/.rules-cache; 'none': no cache)" },
 	{ "parse", 1, opt_parse, "on|off", "parse syslog headers into the record (default on; off needs no --rules)" },
 	{ "tenants", 1, opt_tenants, "FILE", "tenant table (not in this build)" },
-	{ "retain", 1, opt_retain, "BYTES", "retention budget (not in this build)" },
+	{ "retain", 1, opt_retain, "BYTES", "keep the segments under --out below BYTES: the oldest sealed ones are deleted (default: keep all)" },
 	{ "metrics", 1, opt_metrics, "ADDR:PORT", "metrics endpoint (not in this build)" },
 	{ "help", 0, NULL, NULL, "this text" },
 };
@@ -378,7 +414,7 @@ sl_options_usage(const char *prog)
 			 opt_defs[i].arg ? opt_defs[i].arg : "");
 		printf("  %-26s %s\n", left, opt_defs[i].help);
 	}
-	printf("\nSizes take K, M, G suffixes. Example:\n"
+	printf("\nSizes take K, M, G, T suffixes (powers of 1024). Example:\n"
 	       "  %s -l 0,1 --no-pci --vdev net_af_packet0,iface=eth1 -- \\\n"
 	       "      --out /var/lib/sluice --listen 192.0.2.10/24 --udp 514\n", prog);
 }
@@ -398,7 +434,8 @@ sl_options_parse(int argc, char **argv, struct sl_options *o, char *err, size_t 
 	o->batch_size = DEF_BATCH_SIZE;
 	o->flush_ms = DEF_FLUSH_MS;
 	o->segment_size = DEF_SEGMENT_SIZE;
-	o->fsync = SL_FSYNC_SEAL;
+	o->fsync = SL_FSYNC_INTERVAL;
+	o->fsync_interval_ms = DEF_FSYNC_INTERVAL_MS;
 	o->max_msg = DEF_MAX_MSG;
 	o->stats_interval = DEF_STATS_INTERVAL;
 	o->rxd = 1024;

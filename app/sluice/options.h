@@ -30,6 +30,8 @@ struct sl_options {
 	uint64_t batch_size;             /**< --batch-size */
 	uint64_t flush_ms;               /**< --flush-ms */
 	uint64_t segment_size;           /**< --segment-size */
+	uint64_t segment_age_ms;         /**< --segment-age, 0: by size only */
+	uint64_t retain_bytes;           /**< --retain, 0: keep everything */
 	enum sl_fsync_mode fsync;        /**< --fsync */
 	uint64_t fsync_interval_ms;
 	uint64_t max_msg;                /**< --max-msg */

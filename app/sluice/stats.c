@@ -115,6 +115,13 @@ sl_stats_print(FILE *f, struct sl_app *app, bool final)
 	}
 	if (app->cls != NULL)
 		print_rules(f, app, final);
+	/* Retention: deletions on purpose, not drops (no drop_ names). */
+	if (app->retain != NULL) {
+		struct sl_ctr_set rs = sl_retain_counters(app->retain);
+
+		rs.instance = app->opt.out;
+		sl_ctr_print(f, &rs, final);
+	}
 	if (app->port_up) {
 		sl_port_print_stats(f, &app->port);
 		if (sl_port_drops(&app->port, &pd) == 0)

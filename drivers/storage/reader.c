@@ -351,6 +351,7 @@ set_frame(struct sl_reader *r, const struct sl_scan_frame *f)
 	r->ri = 0;
 	r->frame_off = f->off;
 	r->st.frames++;
+	r->st.bytes += f->size;
 }
 
 /* Verify: line frames up with index entries (f NULL: a damaged frame). */

@@ -54,6 +54,16 @@ sl_crc32c(const void *buf, size_t len)
 	return ~c;
 }
 
+void
+sl_seg_pad(uint8_t *p, uint32_t len)
+{
+	if (len < SL_SKIP_HDR_LEN)
+		return;
+	sl_put_le32(p, SL_SEG_PAD_MAGIC);
+	sl_put_le32(p + 4, len - SL_SKIP_HDR_LEN);
+	memset(p + SL_SKIP_HDR_LEN, 0, len - SL_SKIP_HDR_LEN);
+}
+
 enum sl_zframe_kind
 sl_zframe_extent(const uint8_t *p, size_t n, uint64_t *size, int *cks)
 {

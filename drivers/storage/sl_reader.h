@@ -48,8 +48,11 @@ struct sl_reader_rec {
 struct sl_reader_stats {
 	uint64_t segments;         /**< segments opened */
 	uint64_t sealed;           /**< of which sealed with a good index */
-	uint64_t frames;           /**< data frames decoded */
-	uint64_t frames_skipped;   /**< frames skipped by the time filter via the index */
+	uint64_t frames;           /**< data frames decoded (decompressed) */
+	uint64_t frames_skipped;   /**< frames of sealed segments not read at all:
+				        their index time range is outside
+				        since/until */
+	uint64_t bytes;            /**< compressed bytes of the frames decoded */
 	uint64_t records;          /**< records returned */
 	uint64_t damaged;          /**< damages reported */
 	uint64_t torn;             /**< of which torn tails of unsealed segments */

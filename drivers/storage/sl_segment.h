@@ -4,12 +4,15 @@
  * Segment file format v1 (private to drivers/storage; docs/FORMAT.md holds
  * the bytes). A segment is a sequence of zstd frames:
  *
- *   [skippable: segment header] [data frame]* ([skippable: index] [skippable: trailer])
+ *   [skippable: segment header] [pad]? ([data frame] [pad]?)*
+ *   ([pad]? [skippable: index] [skippable: trailer])
  *
  * Data frames are ordinary zstd frames (content checksum, content size in the
  * frame header) whose content is one batch (sl_record.h). Skippable frames
- * that are not sluice metadata (e.g. block padding) may appear between data
- * frames and are ignored. A sealed segment ends with the fixed-size trailer.
+ * that are not sluice metadata (block padding, SL_SEG_PAD_MAGIC, written so
+ * every O_DIRECT write starts and ends on a 4 KiB boundary) may appear
+ * between any two frames and are ignored. A sealed segment ends with the
+ * fixed-size trailer, right after the index.
  */
 #ifndef SL_SEGMENT_H
 #define SL_SEGMENT_H
@@ -108,6 +111,25 @@ _Static_assert(sizeof(struct sl_seg_trailer) == 80, "trailer is 80 bytes");
 
 #define SL_SEG_HDR_FRAME_LEN (SL_SKIP_HDR_LEN + sizeof(struct sl_seg_hdr))
 #define SL_SEG_TRL_FRAME_LEN (SL_SKIP_HDR_LEN + sizeof(struct sl_seg_trailer))
+
+/**
+ * Bytes of padding that bring @p off to a multiple of @p align: 0 when it
+ * is one already, else at least SL_SKIP_HDR_LEN (a gap shorter than a
+ * skippable frame header pads on to the next boundary).
+ */
+static inline uint32_t
+sl_seg_pad_len(uint64_t off, uint32_t align)
+{
+	uint32_t gap = align > 1 ? (uint32_t)((align - off % align) % align) : 0;
+
+	return gap > 0 && gap < SL_SKIP_HDR_LEN ? gap + align : gap;
+}
+
+/**
+ * Write a padding frame of @p len bytes (0, or >= SL_SKIP_HDR_LEN) at @p p:
+ * a skippable frame with SL_SEG_PAD_MAGIC and a zero payload.
+ */
+void sl_seg_pad(uint8_t *p, uint32_t len);
 
 /** CRC32C (Castagnoli), init/final ~0: sl_crc32c("123456789") = 0xE3069283. */
 uint32_t sl_crc32c(const void *buf, size_t len);

@@ -3,8 +3,17 @@
  * @file
  * Shard store: the writer side of one shard. Records are gathered into a
  * batch; a batch becomes one zstd frame (with content checksum) appended to
- * the shard's open segment; segments rotate at --segment-size and are sealed
- * with an index. docs/FORMAT.md holds the bytes.
+ * the shard's open segment through io_uring (O_DIRECT where the filesystem
+ * takes it: frames padded to 4 KiB with skippable frames; buffered
+ * otherwise), several writes in flight; segments are preallocated, rotate
+ * at --segment-size or --segment-age and are sealed with an index.
+ * docs/FORMAT.md holds the bytes.
+ *
+ * Disk full (ENOSPC, EDQUOT): appends stop, up to STORE_NSLOT (4) compressed
+ * frames and the open batch are kept in memory, records beyond that are
+ * dropped and counted (drop_disk_full); sl_store_tick() retries the oldest
+ * kept frame every 200 ms and writing resumes, in order, without a gap in
+ * the sequence numbers.
  *
  * One handle per shard, used by exactly one writer lcore. Nothing here is
  * called per message: the writer hands over whole chunks of records.
@@ -37,7 +46,15 @@ enum sl_fsync_mode {
 	X(segments_sealed,  "segments sealed") \
 	X(fsyncs,           "fsyncs started (through io_uring: the writer does not wait)") \
 	X(fsync_errors,     "fsyncs that failed (data may not be durable; see the log)") \
-	X(max_write_us,     "longest write of one frame, us (a gauge: the writer lcore waits that long)") \
+	X(max_write_us,     "longest hand-over of one write to the kernel, us (a gauge: the writer lcore waits that long)") \
+	X(max_write_lat_us, "longest time from submitting a write to its completion, us (the writer does not wait)") \
+	X(writes_inflight,  "frame writes in the kernel now (a gauge)") \
+	X(max_writes_inflight, "most frame writes in the kernel at once (a gauge)") \
+	X(direct_io,        "1: segments written with O_DIRECT, 0: buffered (a gauge)") \
+	X(pad_bytes,        "padding bytes written to keep writes block-aligned (O_DIRECT)") \
+	X(segments_aged,    "segments sealed because they reached --segment-age") \
+	X(disk_full_events, "times the disk was found full (writes stop, frames are kept, retried every 200 ms)") \
+	X(disk_full_retries, "writes retried while the disk was full") \
 	X(recovered_segments, "unsealed segments repaired at start-up") \
 	X(recovered_bytes_cut, "torn tail bytes cut at start-up") \
 	X(drop_write_error, "records lost to write errors other than a full disk") \
@@ -65,6 +82,14 @@ struct sl_store_params {
 	enum sl_fsync_mode fsync;  /**< --fsync */
 	uint32_t fsync_interval_ms;/**< for SL_FSYNC_INTERVAL */
 	int socket_id;             /**< memory placement */
+	bool buffered;             /**< never use O_DIRECT (benchmarks, tests) */
+	/**
+	 * Test hook, NULL in sluice: called before each frame write; a
+	 * negative return fails that write with that -errno instead of
+	 * writing it (e.g. -ENOSPC to fake a full disk).
+	 */
+	int (*write_fault)(void *arg, uint64_t off, uint32_t len);
+	void *write_fault_arg;     /**< for write_fault */
 };
 
 /**
@@ -112,9 +137,10 @@ int sl_store_flush(struct sl_store *s);
 
 /**
  * Compress up to @p budget more bytes of the sealed batch; when its frame is
- * complete, append it to the segment.
- * @return 1 when work remains, 0 when idle, -errno when records were lost
- *         (counted).
+ * complete, queue its write. Also takes finished writes and submits queued
+ * ones, never waiting for the disk.
+ * @return 1 when work remains (compression, or writes in flight), 0 when
+ *         idle, -errno when records were lost (counted).
  */
 int sl_store_work(struct sl_store *s, size_t budget);
 
@@ -127,22 +153,30 @@ int sl_store_seal_batch(struct sl_store *s);
 
 /**
  * True when appending @p len bytes now cannot make the caller wait for a
- * compression in progress.
+ * compression in progress or for a write in flight. While the disk is full
+ * it is true: what does not fit the bound is dropped and counted.
  */
 bool sl_store_can_take(const struct sl_store *s, uint32_t len);
 
-/** True while a sealed batch is being compressed. */
+/**
+ * True while a sealed batch is being compressed or frame writes are in
+ * flight: the caller should call sl_store_work(), which also reaps
+ * completions without waiting.
+ */
 bool sl_store_busy(const struct sl_store *s);
 
 /**
  * Flush the open batch and seal the open segment now (shutdown, before the
- * final counters). The next append opens a new segment.
+ * final counters). The next append opens a new segment. With the disk
+ * still full, what the store keeps in memory is counted lost
+ * (drop_disk_full) here.
  * @return 0 or -errno.
  */
 int sl_store_seal(struct sl_store *s);
 
 /**
- * Periodic duties: fsync interval. @p now_ms is a monotonic clock in ms.
+ * Periodic duties: reap completions, fsync interval, rotation at
+ * segment_age_ms, the disk-full retry. @p now_ms is a monotonic clock in ms.
  * @return 0 or -errno.
  */
 int sl_store_tick(struct sl_store *s, uint64_t now_ms);

@@ -37,83 +37,86 @@ batch_reset(struct sl_store *s)
 	s->bmax = 0;
 }
 
-/* Seal the filling batch: header, swap buffers, start its zstd frame.
- * Only when no other batch is being compressed (seq numbers stay dense). */
+/* Start the zstd frame of the sealed batch (cbuf, chdr) from its beginning. */
 static int
-batch_seal(struct sl_store *s)
+frame_start(struct sl_store *s)
 {
-	struct sl_batch_hdr *b = &s->chdr;
-	uint8_t *t;
 	size_t rc;
 
-	memset(b, 0, sizeof(*b));
-	b->magic = SL_BATCH_MAGIC;
-	b->version = SL_FORMAT_VERSION;
-	b->hdr_len = sizeof(*b);
-	b->nrec = s->bnrec;
-	b->raw_len = (uint32_t)s->blen;
-	b->first_seq = s->next_seq;
-	b->min_ns = s->bmin;
-	b->max_ns = s->bmax;
-	b->shard = s->shard;
-	memcpy(s->buf, b, sizeof(*b));
-
-	t = s->cbuf;
-	s->cbuf = s->buf;
-	s->buf = t;
-	s->clen = s->blen;
+	memcpy(s->cbuf, &s->chdr, sizeof(s->chdr));
 	s->cpos = 0;
 	s->copos = 0;
-	batch_reset(s);
-
 	/* The frame header carries the content size, as ZSTD_compress2's did. */
 	rc = ZSTD_CCtx_reset(s->cctx, ZSTD_reset_session_only);
 	if (!ZSTD_isError(rc))
 		rc = ZSTD_CCtx_setPledgedSrcSize(s->cctx, s->clen);
 	if (ZSTD_isError(rc)) {
 		STORE_LOG(ERR, "shard %u: zstd: %s\n", s->shard, ZSTD_getErrorName(rc));
-		s->ctr[SL_STORE_drop_compress_error] += b->nrec;
 		return -EIO;
 	}
-	s->cbusy = 1;
 	return 0;
 }
 
-/* The sealed batch's frame is complete: append it to the segment. */
-static int
-frame_commit(struct sl_store *s)
+/* The batch being compressed is lost: its records never get a number. */
+static void
+frame_abort(struct sl_store *s)
 {
-	const struct sl_batch_hdr *b = &s->chdr;
-	struct sl_seg_idx_ent *e;
-	uint64_t off;
-	int rc;
-
+	s->ctr[SL_STORE_drop_compress_error] += s->chdr.nrec;
+	s->seal_seq = s->chdr.first_seq;
+	s->slot[s->cslot].state = SLOT_FREE;
+	s->cslot = -1;
 	s->cbusy = 0;
-	rc = store_idx_reserve(s);
-	if (rc == 0 && s->fd < 0)
-		rc = store_segment_open(s);
-	off = s->seg_off;
-	if (rc == 0)
-		rc = store_write(s, s->out, s->copos);
-	if (rc) {
-		store_count_drop(s, rc, b->nrec);
-		return rc;
+}
+
+/* Queued frames were dropped and the sequence goes back to seal_seq: the
+ * batch being compressed takes its numbers from there. */
+void
+store_batch_renumber(struct sl_store *s)
+{
+	if (!s->cbusy)
+		return;
+	s->chdr.first_seq = s->seal_seq;
+	s->seal_seq += s->chdr.nrec;
+	if (frame_start(s) != 0)
+		frame_abort(s);
+}
+
+/* Seal the filling batch: header, swap buffers, start its zstd frame into
+ * a free output slot. Only when no other batch is being compressed (seq
+ * numbers are given in order) and a slot is free (-EAGAIN otherwise). */
+static int
+batch_seal(struct sl_store *s)
+{
+	struct sl_batch_hdr *b = &s->chdr;
+	int k = store_free_slot(s);
+	uint8_t *t;
+
+	if (k < 0 || s->cbusy)
+		return -EAGAIN;
+	memset(b, 0, sizeof(*b));
+	b->magic = SL_BATCH_MAGIC;
+	b->version = SL_FORMAT_VERSION;
+	b->hdr_len = sizeof(*b);
+	b->nrec = s->bnrec;
+	b->raw_len = (uint32_t)s->blen;
+	b->first_seq = s->seal_seq;
+	b->min_ns = s->bmin;
+	b->max_ns = s->bmax;
+	b->shard = s->shard;
+	s->seal_seq += s->bnrec;
+
+	t = s->cbuf;
+	s->cbuf = s->buf;
+	s->buf = t;
+	s->clen = s->blen;
+	batch_reset(s);
+	s->cslot = k;
+	s->slot[k].state = SLOT_FILL;
+	s->cbusy = 1;
+	if (frame_start(s) != 0) {
+		frame_abort(s);
+		return -EIO;
 	}
-	e = &s->idx[s->nidx++];
-	memset(e, 0, sizeof(*e));
-	e->offset = off;
-	e->csize = (uint32_t)s->copos;
-	e->raw_len = b->raw_len;
-	e->nrec = b->nrec;
-	e->first_seq = b->first_seq;
-	e->min_ns = b->min_ns;
-	e->max_ns = b->max_ns;
-	s->ctr[SL_STORE_records] += b->nrec;
-	s->ctr[SL_STORE_bytes_in] += b->raw_len - sizeof(*b);
-	s->ctr[SL_STORE_frames]++;
-	s->next_seq += b->nrec;
-	if (s->seg_off >= s->segment_size)
-		return store_segment_seal(s);
 	return 0;
 }
 
@@ -123,14 +126,19 @@ sl_store_work(struct sl_store *s, size_t budget)
 	ZSTD_outBuffer out;
 	ZSTD_inBuffer in;
 	size_t rc, n;
+	int ret;
 
-	if (!s->cbusy)
-		return 0;
+	if (!s->cbusy) {
+		ret = store_progress(s, false);
+		if (ret < 0 && ret != -ENOSPC && ret != -EDQUOT)
+			return ret;
+		return sl_store_busy(s) ? 1 : 0;
+	}
 	n = RTE_MIN(budget, s->clen - s->cpos);
 	in.src = s->cbuf + s->cpos;
 	in.size = n;
 	in.pos = 0;
-	out.dst = s->out;
+	out.dst = s->slot[s->cslot].buf + STORE_ALIGN;
 	out.size = s->out_cap;
 	out.pos = s->copos;
 	do {
@@ -141,8 +149,7 @@ sl_store_work(struct sl_store *s, size_t budget)
 		if (ZSTD_isError(rc)) {
 			STORE_LOG(ERR, "shard %u: zstd: %s\n", s->shard,
 				  ZSTD_getErrorName(rc));
-			s->ctr[SL_STORE_drop_compress_error] += s->chdr.nrec;
-			s->cbusy = 0;
+			frame_abort(s);
 			return -EIO;
 		}
 	} while (in.pos < in.size || (s->cpos + n == s->clen && rc != 0));
@@ -150,11 +157,14 @@ sl_store_work(struct sl_store *s, size_t budget)
 	s->copos = out.pos;
 	if (s->cpos < s->clen)
 		return 1;
-	rc = frame_commit(s);
-	return rc ? (int)rc : 0;
+	store_queue_frame(s);
+	ret = store_progress(s, false);
+	if (ret < 0 && ret != -ENOSPC && ret != -EDQUOT)
+		return ret;
+	return sl_store_busy(s) ? 1 : 0;
 }
 
-/* Finish the sealed batch at once. */
+/* Finish the sealed batch at once (its frame is queued, not waited for). */
 static int
 work_finish(struct sl_store *s)
 {
@@ -168,23 +178,45 @@ work_finish(struct sl_store *s)
 	return 0;
 }
 
+/*
+ * Seal the open batch, waiting for a free output slot when writes are in
+ * flight. Disk full with every slot kept: -ENOSPC, the batch stays open.
+ */
+static int
+seal_waiting(struct sl_store *s)
+{
+	int rc = work_finish(s);
+
+	while (store_free_slot(s) < 0 && !s->dfull)
+		store_progress(s, true);
+	if (store_free_slot(s) < 0)
+		return -ENOSPC;
+	if (s->bnrec == 0)
+		return rc;
+	return batch_seal(s) ?: rc;
+}
+
 int
 sl_store_flush(struct sl_store *s)
 {
 	int rc = work_finish(s), rc2 = 0;
 
-	if (s->bnrec == 0)
-		return rc;
-	rc2 = batch_seal(s);
-	if (rc2 == 0)
-		rc2 = work_finish(s);
+	store_retry(s, true);
+	if (s->bnrec > 0) {
+		rc2 = seal_waiting(s);
+		if (rc2 == 0)
+			rc2 = work_finish(s);
+	}
+	if (rc == 0)
+		rc = rc2;
+	rc2 = store_drain(s);
 	return rc ? rc : rc2;
 }
 
 int
 sl_store_seal_batch(struct sl_store *s)
 {
-	if (s->bnrec == 0 || s->cbusy)
+	if (s->bnrec == 0 || s->cbusy || store_free_slot(s) < 0)
 		return 0;
 	return batch_seal(s);
 }
@@ -192,14 +224,38 @@ sl_store_seal_batch(struct sl_store *s)
 bool
 sl_store_can_take(const struct sl_store *s, uint32_t len)
 {
-	return !s->cbusy ||
-	       s->blen + len <= sizeof(struct sl_batch_hdr) + s->batch_size;
+	if (s->blen + len <= sizeof(struct sl_batch_hdr) + s->batch_size)
+		return true;
+	if (s->cbusy)
+		return false;
+	/* A free slot to seal the open batch into; disk full: take, and
+	 * drop what the bound cannot hold. */
+	return store_free_slot(s) >= 0 || s->dfull;
 }
 
 bool
 sl_store_busy(const struct sl_store *s)
 {
-	return s->cbusy;
+	return s->cbusy || s->winflight > 0 || s->seal_fd >= 0 ||
+		(s->nsub < s->qlen && !s->dfull) || s->failed;
+}
+
+/* Records in [p, p + len) (whole records; a torn tail counts as one). */
+static uint32_t
+count_recs(const uint8_t *p, uint32_t len)
+{
+	uint32_t n = 0, pos = 0;
+
+	while (pos < len) {
+		struct sl_rec r;
+
+		if (len - pos < sizeof(r))
+			return n + 1;
+		memcpy(&r, p + pos, sizeof(r));
+		pos += RTE_MIN((uint32_t)sl_rec_size(r.len), len - pos);
+		n++;
+	}
+	return n;
 }
 
 int
@@ -211,6 +267,9 @@ sl_store_append(struct sl_store *s, const void *recs, uint32_t len,
 	uint32_t left = len;
 	int ret = 0, rc;
 
+	/* Completions, without waiting. */
+	if (s->winflight || s->seal_fd >= 0 || s->failed)
+		store_progress(s, false);
 	/*
 	 * Fast path: whole chunks, as the writer hands them over, copied in
 	 * one go; the caller's count and time range are exact (the shard
@@ -223,9 +282,12 @@ sl_store_append(struct sl_store *s, const void *recs, uint32_t len,
 			/* The batch is full: seal it for sl_store_work(); if
 			 * the one before is still being compressed (nobody
 			 * called work), finish that first. */
-			rc = work_finish(s);
-			if (rc == 0)
-				rc = batch_seal(s);
+			rc = seal_waiting(s);
+			if (rc == -ENOSPC) {
+				/* Disk full and the bound is reached. */
+				s->ctr[SL_STORE_drop_disk_full] += nrec;
+				return rc;
+			}
 			if (rc)
 				ret = rc;
 		}
@@ -301,6 +363,11 @@ malformed:
 			rc = sl_store_flush(s);
 			if (rc)
 				ret = rc;
+			if (rc == -ENOSPC && s->bnrec > 0) {
+				/* Disk full and the bound is reached. */
+				s->ctr[SL_STORE_drop_disk_full] += count_recs(p, left);
+				break;
+			}
 		}
 		if (ret == -EINVAL)
 			break;
@@ -319,19 +386,30 @@ sl_store_tick(struct sl_store *s, uint64_t now_ms)
 {
 	int rc;
 
-	if (s->fsyncs_inflight)
-		store_fsync_reap(s, false);
+	s->now_ms = now_ms;
+	rc = store_progress(s, false);
+	if (s->dfull)
+		rc = store_retry(s, false);
+	if (s->segment_age_ms && s->fd >= 0 && !s->rotate) {
+		if (s->seg_open_ms == 0 || now_ms < s->seg_open_ms) {
+			s->seg_open_ms = now_ms;
+		} else if (now_ms - s->seg_open_ms >= s->segment_age_ms && !s->dfull) {
+			/* Sealed once its writes in flight are back. */
+			s->rotate = 1;
+			s->ctr[SL_STORE_segments_aged]++;
+			store_progress(s, false);
+		}
+	}
 	if (s->fsync != SL_FSYNC_INTERVAL)
-		return 0;
+		return rc;
 	if (s->last_fsync_ms == 0 || now_ms < s->last_fsync_ms)
 		s->last_fsync_ms = now_ms;
 	if (s->fd < 0 || !s->dirty ||
 	    now_ms - s->last_fsync_ms < s->fsync_interval_ms)
-		return 0;
+		return rc;
 	s->last_fsync_ms = now_ms;
 	s->dirty = 0;
-	rc = store_fsync_submit(s, s->fd, false);
-	return rc;
+	return store_fsync_submit(s, s->fd, false);
 }
 
 struct sl_ctr_set
@@ -354,7 +432,7 @@ sl_store_create(const struct sl_store_params *p)
 	struct sl_store *s = NULL;
 	void *mem;
 	size_t rc_sz;
-	int rc;
+	int rc, i;
 
 	if (p == NULL || p->root == NULL || p->tenant == NULL || p->stream == NULL ||
 	    !sl_seg_name_ok(p->tenant) || !sl_seg_name_ok(p->stream) ||
@@ -373,9 +451,14 @@ sl_store_create(const struct sl_store_params *p)
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	s->dirfd = -1;
+	s->seal_fd = -1;
+	s->cslot = -1;
 	s->shard = p->shard;
 	s->batch_size = p->batch_size;
 	s->segment_size = p->segment_size;
+	s->segment_age_ms = p->segment_age_ms;
+	s->fault = p->write_fault;
+	s->fault_arg = p->write_fault_arg;
 	s->fsync = p->fsync;
 	s->fsync_interval_ms = p->fsync_interval_ms;
 	snprintf(s->instance, sizeof(s->instance), "shard %u", p->shard);
@@ -417,23 +500,32 @@ sl_store_create(const struct sl_store_params *p)
 	s->buf_cap = sizeof(struct sl_batch_hdr) +
 		RTE_MAX((size_t)p->batch_size, STORE_MAX_REC);
 	s->out_cap = ZSTD_compressBound(s->buf_cap);
-	/* 4 KiB aligned: the O_DIRECT path writes from these buffers. */
-	if (posix_memalign((void **)&s->buf, 4096, s->buf_cap) != 0 ||
-	    posix_memalign((void **)&s->cbuf, 4096, s->buf_cap) != 0 ||
-	    posix_memalign((void **)&s->out, 4096, s->out_cap) != 0) {
+	if (posix_memalign((void **)&s->buf, 64, s->buf_cap) != 0 ||
+	    posix_memalign((void **)&s->cbuf, 64, s->buf_cap) != 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
+	/* Output slots, 4 KiB aligned: O_DIRECT writes from them. Room for
+	 * the header block before the frame and the padding after it. */
+	for (i = 0; i < STORE_NSLOT; i++)
+		if (posix_memalign((void **)&s->slot[i].buf, STORE_ALIGN,
+				   store_round_up(s->out_cap + 2 * STORE_ALIGN + SL_SKIP_HDR_LEN,
+						  STORE_ALIGN)) != 0) {
+			rc = -ENOMEM;
+			goto fail;
+		}
 	batch_reset(s);
-	if (io_uring_queue_init(16, &s->ring, 0) == 0)
+	if (io_uring_queue_init(32, &s->ring, 0) == 0)
 		s->ring_ok = 1;
 	else
-		STORE_LOG(NOTICE, "shard %u: io_uring unavailable: fsync runs on the writer lcore\n",
+		STORE_LOG(NOTICE, "shard %u: io_uring unavailable: writes and fsync run on the writer lcore\n",
 			  s->shard);
+	store_probe_direct(s, p->root, p->buffered);
 
 	rc = store_recover_dir(s);
 	if (rc)
 		goto fail;
+	s->seal_seq = s->next_seq;
 	return s;
 fail:
 	STORE_LOG(ERR, "shard %u: cannot open store in %s: %s\n", p->shard,
@@ -443,26 +535,64 @@ fail:
 	return NULL;
 }
 
+/* Shutdown with the disk still full: what is kept in memory is lost. */
+static void
+drop_kept(struct sl_store *s)
+{
+	uint64_t n = s->bnrec + (s->cbusy ? s->chdr.nrec : 0);
+	unsigned int i;
+
+	for (i = 0; i < s->qlen; i++)
+		n += s->slot[s->q[(s->qhead + i) % STORE_NSLOT]].b.nrec;
+	if (n == 0)
+		return;
+	s->ctr[SL_STORE_drop_disk_full] += n;
+	STORE_LOG(ERR, "shard %u: %s: disk still full at shutdown: %" PRIu64 " records lost\n",
+		  s->shard, s->dir, n);
+	for (i = 0; i < STORE_NSLOT; i++)
+		s->slot[i].state = SLOT_FREE;
+	s->qlen = 0;
+	s->nsub = 0;
+	s->cbusy = 0;
+	s->cslot = -1;
+	s->bnrec = 0;
+	s->dfull = 0;
+	batch_reset(s);
+}
+
 int
 sl_store_seal(struct sl_store *s)
 {
 	int rc = sl_store_flush(s);
-	int rc2 = store_segment_seal(s);
+	int rc2;
 
+	/* Shutdown seals before the final counters: what a full disk still
+	 * keeps in memory is counted lost here, not after they are printed. */
+	if (s->dfull)
+		drop_kept(s);
+	rc2 = store_segment_seal_wait(s);
 	return rc ? rc : rc2;
 }
+
 
 void
 sl_store_free(struct sl_store *s)
 {
+	int i;
+
 	if (s == NULL)
 		return;
-	if (s->buf && s->out && s->cctx)
+	if (s->buf && s->slot[STORE_NSLOT - 1].buf && s->cctx) {
 		sl_store_flush(s);
-	store_segment_seal(s);
+		if (s->dfull)
+			drop_kept(s);
+		store_segment_seal_wait(s);
+	}
+	if (s->fd >= 0)
+		close(s->fd);
 	if (s->ring_ok) {
 		/* Durable before we go: wait for every fsync in flight. */
-		store_fsync_reap(s, true);
+		store_io_wait_all(s);
 		io_uring_queue_exit(&s->ring);
 	}
 	if (s->dirfd >= 0)
@@ -470,7 +600,9 @@ sl_store_free(struct sl_store *s)
 	ZSTD_freeCCtx(s->cctx);
 	free(s->buf);
 	free(s->cbuf);
-	free(s->out);
+	for (i = 0; i < STORE_NSLOT; i++)
+		free(s->slot[i].buf);
+	free(s->seal_buf);
 	free(s->idx);
 	free(s);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Start-up repair of a shard directory: sealed segments cost one small read;
- * the unsealed one a crash left keeps every whole frame that verifies, is
- * cut after it and sealed.
+ * Start-up: repair of a shard directory (sealed segments cost one small
+ * read; the unsealed one a crash left keeps every whole frame that
+ * verifies, is cut after it and sealed in place), and whether the file
+ * system takes O_DIRECT.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +19,83 @@
 #include <unistd.h>
 
 #include "store_private.h"
+
+/* Start-up repair: seal the segment open on @p fd at @p off, in place. */
+int
+store_seal_sync(struct sl_store *s, int fd, uint64_t off)
+{
+	long len;
+	ssize_t n;
+
+	if (s->nidx == 0) {
+		unlink(s->seg_path);
+		return 0;
+	}
+	len = store_seal_build(s, off);
+	if (len < 0)
+		return (int)len;
+	n = pwrite(fd, s->seal_buf, len, (off_t)off);
+	if (n != len) {
+		int rc = n < 0 ? -errno : -ENOSPC;
+
+		STORE_LOG(WARNING, "%s: not sealed (%s); the next start repairs it\n",
+			  s->seg_path, strerror(-rc));
+		if (ftruncate(fd, (off_t)off) != 0)
+			STORE_LOG(ERR, "%s: cannot cut back: %s\n", s->seg_path, strerror(errno));
+		return rc;
+	}
+	s->ctr[SL_STORE_segments_sealed]++;
+	if (s->fsync != SL_FSYNC_NONE && (fsync(fd) != 0 || fsync(s->dirfd) != 0))
+		STORE_LOG(ERR, "%s: fsync: %s\n", s->seg_path, strerror(errno));
+	return 0;
+}
+
+/* Writes go buffered from now on (the file system refuses O_DIRECT). */
+void
+store_direct_off(struct sl_store *s, const char *where)
+{
+	static int logged;
+
+	s->direct = 0;
+	s->align = 1;
+	s->ctr[SL_STORE_direct_io] = 0;
+	if (!__atomic_exchange_n(&logged, 1, __ATOMIC_RELAXED))
+		STORE_LOG(NOTICE, "%s: the file system refuses O_DIRECT: segments are written buffered\n",
+			  where);
+}
+
+/*
+ * O_DIRECT unless @p buffered, when the file system takes it: an unnamed
+ * file in the shard directory tells at start-up (else the first segment's
+ * open does).
+ */
+void
+store_probe_direct(struct sl_store *s, const char *root, bool buffered)
+{
+	int fd;
+
+	s->direct = 1;
+	s->align = STORE_ALIGN;
+	s->ctr[SL_STORE_direct_io] = 1;
+	if (buffered) {
+		s->direct = 0;
+		s->align = 1;
+		s->ctr[SL_STORE_direct_io] = 0;
+		return;
+	}
+	fd = openat(s->dirfd, ".", O_TMPFILE | O_WRONLY | O_DIRECT | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (errno != EINVAL)
+		return;
+	fd = openat(s->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		store_direct_off(s, root);
+	}
+}
 
 /*
  * Start-up check of one segment. Sealed: just read where its sequence ends.
@@ -87,7 +165,7 @@ segment_recover(struct sl_store *s, const char *name, uint64_t name_seq,
 		if (res != SL_SCAN_DATA || f.b.first_seq != expect ||
 		    f.b.shard != s->shard)
 			break;                  /* the tail starts here */
-		rc = store_idx_reserve(s);
+		rc = store_idx_reserve(s, s->nidx + 1);
 		if (rc)
 			break;
 		e = &s->idx[s->nidx++];
@@ -117,11 +195,12 @@ segment_recover(struct sl_store *s, const char *name, uint64_t name_seq,
 		s->fd = -1;
 		return rc;
 	}
-	s->seg_off = off;
 	*end_seq = expect;
 	/* A seal that fails (disk full) leaves a clean open segment that the
 	 * next start seals; it must not keep the shard from starting. */
-	store_segment_seal(s);
+	store_seal_sync(s, fd, off);
+	close(fd);
+	s->fd = -1;
 	s->nidx = 0;
 	return 0;
 }

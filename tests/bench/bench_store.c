@@ -3,7 +3,11 @@
  * Store micro-benchmark: syslog-like records of ~140 bytes through
  * sl_store_append (batch -> zstd frame -> segment file), per zstd level.
  * Prints raw MB/s (record bytes in), msg/s, ratio, and the pure
- * ZSTD_compress2 speed on one batch.
+ * ZSTD_compress2 speed on one batch. Then the write path: O_DIRECT vs
+ * buffered, driven as the writer lcore does (can_take / append / work),
+ * --fsync seal, until everything is on disk: MB/s of compressed output
+ * (wall clock), CPU-seconds per MB out of the calling thread (the writer
+ * lcore) and of the whole process (io_uring workers included).
  *
  *   bench_store [DIR [SECONDS]]     (DIR default /tmp; files are removed
  *                                    unless SL_BENCH_KEEP is set)
@@ -23,14 +27,20 @@
 /* 48 distinct 64 KiB chunks: no 1 MiB batch repeats itself. */
 #define NCHUNK 48
 
+static double
+clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* CPU time of this thread: the machine may be shared while measuring. */
 static double
 now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static const char *hosts[] = { "web01", "web02", "db-primary", "lb-edge-3", "auth" };
@@ -132,6 +142,62 @@ main(int argc, char **argv)
 		       levels[li], in / (t1 - t0) / 1e6, recs / (t1 - t0) / 1e6,
 		       (double)in / out, (t1 - t0) * 1e9 / recs);
 
+		if (!getenv("SL_BENCH_KEEP")) {
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+			if (system(cmd) != 0)
+				return 1;
+		}
+	}
+	/* The write path: O_DIRECT vs buffered, as the writer drives it. */
+	printf("write path, batch 1 MiB, segments 256 MiB, --fsync seal, %s:\n", dir);
+	for (li = 0; li < 4; li++) {
+		char root[512], cmd[600];
+		struct sl_store_params p = {
+			.root = root, .tenant = "default", .stream = "default",
+			/* level -100: little compression work, the writes show */
+			.zstd_level = li < 2 ? 1 : -100, .batch_size = 1 << 20,
+			.segment_size = 256ull << 20, .fsync = SL_FSYNC_SEAL,
+			.buffered = li % 2 == 1,
+		};
+		double w0, c0, p0, w1, c1, p1, mb;
+		struct sl_ctr_set cs;
+		struct sl_store *s;
+		uint64_t k = 0, direct, inflight, maxus;
+
+		snprintf(root, sizeof(root), "%s/sl-bench-%d-io%u", dir, (int)getpid(), li);
+		s = sl_store_create(&p);
+		if (s == NULL) {
+			fprintf(stderr, "cannot create store in %s\n", root);
+			return 1;
+		}
+		w0 = clock_s(CLOCK_MONOTONIC);
+		c0 = now();
+		p0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+		do {
+			i = k % NCHUNK;
+			if (sl_store_can_take(s, clen[i])) {
+				sl_store_append(s, chunk[i], clen[i], cn[i], cmin[i], cmax[i]);
+				k++;
+			} else {
+				sl_store_work(s, 64 << 10);
+			}
+			if (sl_store_busy(s))
+				sl_store_work(s, 64 << 10);
+		} while (clock_s(CLOCK_MONOTONIC) - w0 < secs);
+		sl_store_seal(s);
+		cs = sl_store_counters(s);
+		mb = cs.val[SL_STORE_bytes_out] / 1e6;
+		direct = cs.val[SL_STORE_direct_io];
+		inflight = cs.val[SL_STORE_max_writes_inflight];
+		maxus = cs.val[SL_STORE_max_write_us];
+		sl_store_free(s);               /* waits for the fsyncs */
+		w1 = clock_s(CLOCK_MONOTONIC);
+		c1 = now();
+		p1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+		printf("level %4d %-9s: %7.1f MB/s out, %.4f CPU-s/MB writer thread, %.4f CPU-s/MB process, "
+		       "max in flight %" PRIu64 ", longest submit %" PRIu64 " us\n",
+		       p.zstd_level, direct ? "O_DIRECT" : "buffered", mb / (w1 - w0), (c1 - c0) / mb,
+		       (p1 - p0) / mb, inflight, maxus);
 		if (!getenv("SL_BENCH_KEEP")) {
 			snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 			if (system(cmd) != 0)

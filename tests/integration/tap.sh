@@ -26,3 +26,12 @@ it_cleanup() {
 	fi
 	rm -rf "/var/run/dpdk/$IT_PREFIX" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/$IT_PREFIX"
 }
+
+# it_need PROGRAM...: each must be an executable; otherwise a failed check
+# and the end of the script.
+it_need() {
+	local b
+	for b in "$@"; do
+		[ -x "$b" ] || { notok "built: $b is missing"; finish; }
+	done
+}

@@ -29,7 +29,8 @@ fi
 
 # Bad flags: non-zero exit, the message names the flag.
 for bad in "--zstd-level 42" "--udp 0" "--listen 300.1.1.1" "--max-msg 2M" "--fsync sometimes" \
-	"--rules /nonexistent/r.rules" "--bogus" "--workers 7"; do
+	"--rules /nonexistent/r.rules" "--bogus" "--workers 7" "--retain 10Q" "--retain 4K" \
+	"--segment-age 5y" "--segment-age -1"; do
 	out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- --out "$tmp/x" $bad 2>&1)
 	rc=$?
 	flag=${bad%% *}
@@ -66,6 +67,14 @@ else
 fi
 out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- 2>&1)
 if [ $? -ne 0 ] && echo "$out" | grep -q -- '--out'; then ok "--out is required"; else nok "--out is required"; fi
+out=$(timeout 60 "$bin" -l 0 $(eal) --vdev net_null0 -- --out "$tmp/ret" --retain 1G --segment-age 30s --check 2>&1)
+rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "^plan: retain 1073741824 bytes under $tmp/ret " &&
+	echo "$out" | grep -q '^plan: segments also rotate at 30000 ms of age' && echo "$out" | grep -q '^check: ok'; then
+	ok "--check --retain 1G --segment-age 30s: both in the plan"
+else
+	nok "--check --retain --segment-age (exit $rc)"; echo "$out" | tail -5 | sed 's/^/# /'
+fi
 out=$(timeout 60 "$bin" -l 0 $(eal) -- --help 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -q -- '--flush-ms'; then ok "--help lists the flags"; else nok "--help"; fi
 
@@ -108,5 +117,44 @@ if "$cat" --verify "$tmp/run" >"$tmp/verify.log" 2>&1; then
 	ok "sluice-cat --verify: $(tail -1 "$tmp/verify.log")"
 else
 	nok "sluice-cat --verify"; tail -5 "$tmp/verify.log" | sed 's/^/# /'
+fi
+
+# Retention while running: 64K segments, a 1M budget. The oldest sealed
+# segments are deleted (one NOTICE line each), the counters say as much,
+# they are not drops, and what is left still verifies.
+timeout 60 "$bin" -l 0,1 $(eal) --vdev "net_pcap0,rx_pcap=$tmp/t.pcap,infinite_rx=1" -- \
+	--out "$tmp/ret" --stats-interval 1 --extra-mbufs 9000 --segment-size 64K --batch-size 64K \
+	--retain 1M >"$tmp/ret.log" 2>&1 &
+pid=$!
+for i in $(seq 1 100); do
+	[ "$(grep -c '^--- counters after' "$tmp/ret.log" 2>/dev/null)" -ge 3 ] 2>/dev/null && break
+	sleep 0.1
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+sed -n '/^--- final counters/,$p' "$tmp/ret.log" >"$tmp/ret-final.log"
+deleted=$(sed -n 's/^retain\[.*\]:.* segments_deleted=\([0-9]*\).*/\1/p' "$tmp/ret-final.log")
+lines=$(grep -c 'retain: deleted .*\.zst: [0-9]* bytes, records ' "$tmp/ret.log")
+left=$(find "$tmp/ret" -name '*.zst' -printf '%b\n' | awk '{s += $1 * 512} END {print s + 0}')
+shards=$(find "$tmp/ret" -type d -name 'shard-*' | wc -l)
+if [ $rc -eq 0 ] && [ -n "$deleted" ] && [ "$deleted" -gt 0 ] && [ "$deleted" = "$lines" ]; then
+	ok "--retain 1M: $deleted segments deleted, one NOTICE line each"
+else
+	nok "--retain 1M: exit $rc, deleted=$deleted, log lines $lines"; grep -E '^(retain|summary)' "$tmp/ret.log" | tail -3 | sed 's/^/# /'
+fi
+usage=$(sed -n 's/^retain\[.*\]: usage_bytes=\([0-9]*\) .*/\1/p' "$tmp/ret-final.log")
+if [ "$left" -le 1048576 ] && [ "$left" = "$usage" ]; then
+	ok "--retain 1M: at exit $left bytes left in $shards shard(s), = usage_bytes"
+else
+	nok "--retain 1M: at exit $left bytes left in $shards shard(s), usage_bytes=$usage"
+fi
+if grep -q '^retain\[.*\]:.* delete_errors=0 ' "$tmp/ret-final.log" &&
+	! grep '^summary:' "$tmp/ret-final.log" | grep -q 'dropped=[1-9]' &&
+	"$cat" --verify "$tmp/ret" >"$tmp/ret-verify.log" 2>&1; then
+	ok "--retain: no delete errors, nothing counted as dropped, the rest verifies"
+else
+	nok "--retain: errors, drops or damage"; grep -E '^(retain|summary)' "$tmp/ret-final.log" | sed 's/^/# /'
+	tail -3 "$tmp/ret-verify.log" | sed 's/^/# /'
 fi
 exit $fail

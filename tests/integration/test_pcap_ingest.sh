@@ -22,12 +22,7 @@ PREFIX=sl-it-$$
 . "$HERE/tap.sh"
 it_scratch sl-it-pcap "$PREFIX"
 
-for b in "$GEN" "$SLUICE" "$CAT"; do
-	if [ ! -x "$b" ]; then
-		notok "built: $b is missing"
-		finish
-	fi
-done
+it_need "$GEN" "$SLUICE" "$CAT"
 
 # 1. the capture
 if "$GEN" --out "$T/in.pcap" --expect "$T/expect.jsonl" --count "$COUNT" --flows 256 \

@@ -22,9 +22,7 @@ PREFIX=sl-it-rules-$$
 . "$HERE/tap.sh"
 it_scratch sl-it-rules "$PREFIX"
 
-for b in "$GEN" "$SLUICE" "$CAT"; do
-	[ -x "$b" ] || { notok "built: $b is missing"; finish; }
-done
+it_need "$GEN" "$SLUICE" "$CAT"
 
 # Raw-field patterns and severity conditions only, so that Python's re
 # module is an independent reference (tests/unit/test_classify covers

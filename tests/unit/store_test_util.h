@@ -19,7 +19,9 @@
 #include <rte_common.h>
 
 #include "sl_common.h"
+#include "sl_reader.h"
 #include "sl_store.h"
+#include "sl_test.h"
 
 #define SHARD_DIR "/default/default/shard-03"
 
@@ -114,6 +116,17 @@ rmroot(void)
 		fprintf(stderr, "# cannot remove %s\n", root);
 }
 
+/*
+ * Stores are buffered (frames back to back, no padding: the reader suite
+ * counts on that layout) unless the suite defines STORE_TEST_DIRECT before
+ * including this file: then O_DIRECT, frames padded to 4 KiB.
+ */
+#ifdef STORE_TEST_DIRECT
+#define STORE_TEST_BUFFERED false
+#else
+#define STORE_TEST_BUFFERED true
+#endif
+
 /* A store on shard 3 of default/default under @p dir, no fsync. */
 static inline struct sl_store *
 open_store(const char *dir, uint32_t batch, uint64_t segsz, int level)
@@ -121,7 +134,7 @@ open_store(const char *dir, uint32_t batch, uint64_t segsz, int level)
 	struct sl_store_params p = {
 		.root = dir, .tenant = "default", .stream = "default", .shard = 3,
 		.zstd_level = level, .batch_size = batch, .segment_size = segsz,
-		.fsync = SL_FSYNC_NONE, .socket_id = 0,
+		.fsync = SL_FSYNC_NONE, .socket_id = 0, .buffered = STORE_TEST_BUFFERED,
 	};
 
 	return sl_store_create(&p);
@@ -178,6 +191,69 @@ out:
 	if (out >= 0)
 		close(out);
 	return ret;
+}
+
+/* Counter @p c of store @p s. */
+static inline uint64_t
+store_ctr(const struct sl_store *s, enum sl_store_counter c)
+{
+	return sl_store_counters(s).val[c];
+}
+
+static int store_damage_count;
+
+static inline void
+store_on_damage(void *arg, const struct sl_reader_damage *d)
+{
+	RTE_SET_USED(arg);
+	store_damage_count++;
+	fprintf(stderr, "# damage %s @%" PRIu64 ": %s\n", d->segment, d->offset, d->what);
+}
+
+/*
+ * Read @p path with verify: the records must be r's records listed in
+ * @p which (NULL: first..first+n-1), in order, of shard 3, seq
+ * first..first+n-1, and nothing damaged.
+ */
+static inline int
+store_read_from(const char *path, const struct recs *r, const uint32_t *which,
+		uint32_t first, uint32_t n)
+{
+	struct sl_reader_params p = { .verify = 1, .on_damage = store_on_damage };
+	const char *paths[] = { path };
+	struct sl_reader_rec rec;
+	struct sl_reader *rd;
+	uint32_t got = 0;
+	char err[256];
+	int rc;
+
+	store_damage_count = 0;
+	rd = sl_reader_open(paths, 1, &p, err, sizeof(err));
+	if (rd == NULL)
+		SL_FAIL("reader: %s", err);
+	while ((rc = sl_reader_next(rd, &rec)) == 1) {
+		uint32_t i = which ? which[got] : first + got;
+
+		if (got >= n || rec.seq != first + got || rec.shard != 3 ||
+		    memcmp(rec.rec, r->buf + r->off[i], rec_size_at(r, i)) != 0) {
+			sl_reader_free(rd);
+			SL_FAIL("record %u differs or is extra (seq %" PRIu64 ")", got, rec.seq);
+		}
+		got++;
+	}
+	sl_reader_free(rd);
+	SL_ASSERT_EQ(rc, 0);
+	SL_ASSERT_EQ(got, n);
+	SL_ASSERT_EQ(store_damage_count, 0);
+	return 0;
+}
+
+/* store_read_from() from record 0. */
+static inline int
+store_read_expect(const char *path, const struct recs *r, const uint32_t *which,
+		  uint32_t n)
+{
+	return store_read_from(path, r, which, 0, n);
 }
 
 #endif /* STORE_TEST_UTIL_H */

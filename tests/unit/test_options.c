@@ -30,9 +30,12 @@ test_defaults_match_the_documented_ones(void)
 	SL_ASSERT_EQ(o.flush_ms, 500);
 	SL_ASSERT_EQ(o.segment_size, 256ull << 20);
 	SL_ASSERT_EQ(o.max_msg, 65535);
-	SL_ASSERT_EQ(o.fsync, SL_FSYNC_SEAL);
+	SL_ASSERT_EQ(o.fsync, SL_FSYNC_INTERVAL);
+	SL_ASSERT_EQ(o.fsync_interval_ms, 1000);
 	SL_ASSERT_EQ(o.n_listen, 0);
 	SL_ASSERT(!o.check);
+	SL_ASSERT_EQ(o.retain_bytes, 0);
+	SL_ASSERT_EQ(o.segment_age_ms, 0);
 	return 0;
 }
 
@@ -44,7 +47,8 @@ test_every_flag_is_taken(void)
 			   "--zstd-level", "-3", "--batch-size", "256K", "--flush-ms", "50",
 			   "--segment-size", "1G", "--fsync", "interval:200", "--max-msg", "8K",
 			   "--stats-interval", "0", "--idle-exit", "500", "--check",
-			   "--port", "1", "--ring-size", "128"), 0);
+			   "--port", "1", "--ring-size", "128", "--retain", "2T",
+			   "--segment-age", "10m"), 0);
 	SL_ASSERT_EQ(o.n_listen, 2);
 	SL_ASSERT(o.listen[0].is_v4 && o.listen[0].len == 24);
 	SL_ASSERT(!o.listen[1].is_v4 && o.listen[1].len == 64);
@@ -64,6 +68,8 @@ test_every_flag_is_taken(void)
 	SL_ASSERT(o.check);
 	SL_ASSERT_EQ(o.port, 1);
 	SL_ASSERT_EQ(o.ring_size, 128);
+	SL_ASSERT_EQ(o.retain_bytes, 2ull << 40);
+	SL_ASSERT_EQ(o.segment_age_ms, 600000);
 	return 0;
 }
 
@@ -102,6 +108,37 @@ test_bad_values_name_their_flag(void)
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--parse", "maybe"), "--parse"), 0);
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--parse", "off", "--rules", "r"), "--parse"), 0);
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "stray"), "stray"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--retain", "lots"), "--retain"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--retain", "64K"), "--retain"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--retain", "0"), "--retain"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--segment-age", "10x"), "--segment-age"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--segment-age", "-1s"), "--segment-age"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--segment-age", "s"), "--segment-age"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--segment-age", "400d"), "--segment-age"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--segment-age", "99999999999999999999"),
+				  "--segment-age"), 0);
+	return 0;
+}
+
+/* --segment-age: plain ms or a unit; 0 turns age rotation off. */
+static int
+test_segment_age_takes_ms_and_units(void)
+{
+	static const struct { const char *v; uint64_t ms; } ok[] = {
+		{ "250", 250 }, { "250ms", 250 }, { "30s", 30000 }, { "10m", 600000 },
+		{ "1h", 3600000 }, { "2d", 172800000 }, { "0", 0 }, { "366d", 366ull * 86400000 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < SL_DIM(ok); i++) {
+		if (PARSE("--out", "d", "--segment-age", (char *)(uintptr_t)ok[i].v) != 0)
+			SL_FAIL("--segment-age %s refused: %s", ok[i].v, err);
+		SL_ASSERT_EQ(o.segment_age_ms, ok[i].ms);
+	}
+	SL_ASSERT_EQ(PARSE("--out", "d", "--retain", "1M"), 0);
+	SL_ASSERT_EQ(o.retain_bytes, 1 << 20);
+	SL_ASSERT_EQ(PARSE("--out", "d", "--retain", "500G"), 0);
+	SL_ASSERT_EQ(o.retain_bytes, 500ull << 30);
 	return 0;
 }
 
@@ -128,6 +165,7 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_defaults_match_the_documented_ones),
 	SL_TEST(test_every_flag_is_taken),
 	SL_TEST(test_bad_values_name_their_flag),
+	SL_TEST(test_segment_age_takes_ms_and_units),
 	SL_TEST(test_one_lcore_carries_every_role),
 };
 

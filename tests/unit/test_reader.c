@@ -345,6 +345,30 @@ test_garbage_never_crashes_the_reader(void)
 	return 0;
 }
 
+/* The index of a sealed segment: @return entries (malloc'd), *n set. */
+static struct sl_seg_idx_ent *
+read_index(const char *path, uint32_t *n, struct sl_seg_trailer *t)
+{
+	struct sl_seg_idx_ent *e;
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+	uint32_t i;
+
+	*n = 0;
+	if (fd < 0 || fstat(fd, &st) != 0 || sl_seg_read_trailer(fd, st.st_size, t) != 1) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	e = calloc(t->nframes + 1, sizeof(*e));
+	for (i = 0; i < t->nframes; i++)
+		if (sl_seg_pread(fd, &e[i], sizeof(*e), t->index_off + 8 + 32 + 48ull * i) != 0)
+			break;
+	close(fd);
+	*n = i;
+	return e;
+}
+
 static const char *argv0;
 
 /* Run a shell command, capture stdout into @p out. @return exit status. */
@@ -370,9 +394,13 @@ test_sluice_cat_formats_counts_and_exit_codes(void)
 	struct sl_store_params p = {
 		.tenant = "default", .stream = "default", .shard = 5, .zstd_level = 1,
 		.batch_size = 1 << 16, .segment_size = 1 << 20,
+		.buffered = true,       /* no padding: the first frame is at 168 */
 	};
-	char cat[600], cmd[1500], out[8192], segp[400];
+	char cat[600], cmd[1500], out[8192], segp[400], want[64];
+	struct sl_seg_idx_ent *e;
+	struct sl_seg_trailer t;
 	struct sl_store *s;
+	uint32_t ne;
 	unsigned int i;
 	char *slash;
 
@@ -451,15 +479,173 @@ test_sluice_cat_formats_counts_and_exit_codes(void)
 	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
 	SL_ASSERT(strstr(out, "0 damaged") != NULL);
 	snprintf(segp, sizeof(segp), "%s/default/default/shard-05/%020d.zst", root, 0);
-	flip(segp, 200);
+	/* A byte inside the first data frame (wherever padding put it). */
+	e = read_index(segp, &ne, &t);
+	SL_ASSERT(e != NULL && ne == 1);
+	flip(segp, e[0].offset + 32);
+	snprintf(want, sizeof(want), "offset %" PRIu64 ":", e[0].offset);
+	free(e);
 	snprintf(cmd, sizeof(cmd), "'%s' --verify '%s' 2>&1", cat, root);
 	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 1);
-	SL_ASSERT(strstr(out, "offset 168") != NULL && strstr(out, segp) != NULL);
+	SL_ASSERT(strstr(out, want) != NULL && strstr(out, segp) != NULL);
 	snprintf(cmd, sizeof(cmd), "'%s' '%s/nonexistent' 2>&1", cat, root);
 	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 2);
 	SL_ASSERT(strstr(out, "No such file") != NULL);
 	snprintf(cmd, sizeof(cmd), "'%s' --since yesterday '%s' 2>&1", cat, root);
 	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 2);
+	rmroot();
+	return 0;
+}
+
+static int
+cat_path(char *cat, size_t len)
+{
+	char *slash;
+
+	snprintf(cat, len, "%s", argv0);
+	slash = strrchr(cat, '/');
+	snprintf(slash ? slash + 1 : cat, len - (slash ? slash + 1 - cat : 0),
+		 "../../app/sluice-cat/sluice-cat");
+	return access(cat, X_OK);
+}
+
+/* --verbose counts exactly the frames the index selects for --since/--until. */
+static int
+test_sluice_cat_verbose_counts_the_frames_the_index_selects(void)
+{
+	static const struct { uint64_t since, until; const char *count; int first, last; } q[] = {
+		{ 1100, 1200, "100\n", 2, 3 },       /* frames 2 and 3 exactly */
+		{ 1100, 1150, "50\n", 2, 2 },        /* until is exclusive */
+		{ 1149, 1151, "2\n", 2, 3 },         /* one record of each */
+		{ 1000, 0, "1000\n", 0, 19 },        /* everything */
+		{ 5000, 0, "0\n", 1, 0 },            /* nothing */
+	};
+	struct sl_seg_idx_ent *e;
+	struct sl_seg_trailer t;
+	char cat[600], cmd[1500], out[512], want[256], until[64];
+	uint32_t n, k;
+	unsigned int i;
+
+	if (cat_path(cat, sizeof(cat)) != 0) {
+		printf("# SKIP %s not built\n", cat);
+		return 0;
+	}
+	SL_ASSERT_EQ(make_segment(1, NULL), 0);
+	e = read_index(seg, &n, &t);
+	SL_ASSERT(e != NULL);
+	SL_ASSERT_EQ(n, 20);
+	for (i = 0; i < SL_DIM(q); i++) {
+		uint64_t bytes = 0;
+		int frames = 0;
+
+		for (k = 0; k < n; k++)
+			if ((int)k >= q[i].first && (int)k <= q[i].last) {
+				bytes += e[k].csize;
+				frames++;
+			}
+		snprintf(until, sizeof(until), q[i].until ? "--until %" PRIu64 : "", q[i].until);
+		snprintf(cmd, sizeof(cmd), "'%s' --count --verbose --since %" PRIu64 " %s '%s' 2>&1",
+			 cat, q[i].since, until, seg);
+		SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+		snprintf(want, sizeof(want), "read: segments=1 frames=%d frames_skipped_by_index=%d"
+			 " bytes=%" PRIu64 "\n%s", frames, 20 - frames, bytes, q[i].count);
+		if (strcmp(out, want) != 0)
+			SL_FAIL("since %" PRIu64 " until %" PRIu64 ":\n%swanted:\n%s",
+				q[i].since, q[i].until, out, want);
+	}
+	/* Without --verbose, nothing on stderr. */
+	snprintf(cmd, sizeof(cmd), "'%s' --count '%s' 2>&1", cat, seg);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	SL_ASSERT(strcmp(out, "1000\n") == 0);
+	free(e);
+	rmroot();
+	return 0;
+}
+
+static void
+stats_line(char *buf, size_t len, const char *name, uint64_t segs, uint64_t sealed,
+	   uint64_t recs, uint64_t in, uint64_t disk)
+{
+	snprintf(buf, len, "%s: segments=%" PRIu64 " sealed=%" PRIu64 " records=%" PRIu64
+		 " bytes_in=%" PRIu64 " bytes_on_disk=%" PRIu64 " ratio=%.2f\n",
+		 name, segs, sealed, recs, in, disk, (double)in / (double)disk);
+}
+
+/* --stats: per stream and total, sealed from the trailer, unsealed scanned. */
+static int
+test_sluice_cat_stats_sums_each_stream_exactly(void)
+{
+	struct sl_store_params p = {
+		.tenant = "default", .stream = "sec", .shard = 0, .zstd_level = 3,
+		.batch_size = 1 << 16, .segment_size = 1 << 20,
+	};
+	char cat[600], cmd[1500], out[2048], want[1024], copy[500], sec[500];
+	struct sl_seg_idx_ent *e;
+	struct sl_seg_trailer t;
+	struct recs r2 = { 0 };
+	uint64_t csum = 0, disk1, disk2, disk3;
+	struct sl_store *s;
+	struct stat st;
+	uint32_t n, k;
+	size_t w;
+
+	if (cat_path(cat, sizeof(cat)) != 0) {
+		printf("# SKIP %s not built\n", cat);
+		return 0;
+	}
+	SL_ASSERT_EQ(make_segment(1, NULL), 0);         /* default/default, 1000 records */
+	e = read_index(seg, &n, &t);
+	SL_ASSERT(e != NULL && n == 20);
+	for (k = 0; k < n; k++)
+		csum += e[k].csize;
+	free(e);
+	/* The same frames without index and trailer: an unsealed segment. */
+	snprintf(copy, sizeof(copy), "%s" SHARD_DIR "/%020d.zst", root, 5000);
+	SL_ASSERT_EQ(copy_file(seg, copy, (off_t)t.index_off), 0);
+	/* Stream "sec": 3 records in one sealed segment. */
+	p.root = root;
+	s = sl_store_create(&p);
+	SL_ASSERT(s != NULL);
+	for (k = 0; k < 3; k++)
+		recs_add(&r2, 100 + k, 7000 + k);
+	append_range(s, &r2, 0, 3);
+	sl_store_free(s);
+	snprintf(sec, sizeof(sec), "%s/default/sec/shard-00/%020d.zst", root, 0);
+	SL_ASSERT_EQ(stat(seg, &st), 0);
+	disk1 = st.st_size;
+	SL_ASSERT_EQ(stat(copy, &st), 0);
+	disk2 = st.st_size;
+	SL_ASSERT_EQ(disk2, t.index_off);
+	SL_ASSERT_EQ(stat(sec, &st), 0);
+	disk3 = st.st_size;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --stats --verbose '%s' 2>&1", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "read: segments=3 frames=20 frames_skipped_by_index=21"
+		 " bytes=%" PRIu64 "\n", csum);
+	w = strlen(want);
+	stats_line(want + w, sizeof(want) - w, "default/default", 2, 1, 2000, 2 * R.len,
+		   disk1 + disk2);
+	w = strlen(want);
+	stats_line(want + w, sizeof(want) - w, "default/sec", 1, 1, 3, r2.len, disk3);
+	w = strlen(want);
+	stats_line(want + w, sizeof(want) - w, "total", 3, 2, 2003, 2 * R.len + r2.len,
+		   disk1 + disk2 + disk3);
+	if (strcmp(out, want) != 0)
+		SL_FAIL("--stats:\n%swanted:\n%s", out, want);
+	/* A file by name; a non-segment is an error (exit 2), the rest still counted. */
+	snprintf(cmd, sizeof(cmd), "'%s' --stats '%s' 2>/dev/null", cat, sec);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 0);
+	SL_ASSERT(strstr(out, "default/sec: segments=1 sealed=1 records=3 ") == out);
+	snprintf(copy, sizeof(copy), "%s/junk.zst", root);
+	SL_ASSERT_EQ(copy_file(argv0, copy, 4000), 0);
+	snprintf(cmd, sizeof(cmd), "'%s' --stats '%s' 2>&1", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 2);
+	SL_ASSERT(strstr(out, "junk.zst: not a sluice segment") != NULL);
+	SL_ASSERT(strstr(out, "total: segments=3 sealed=2 records=2003 ") != NULL);
+	snprintf(cmd, sizeof(cmd), "'%s' --stats --count '%s' 2>&1", cat, root);
+	SL_ASSERT_EQ(run(cmd, out, sizeof(out)), 2);
+	recs_free(&r2);
 	rmroot();
 	return 0;
 }
@@ -473,6 +659,8 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_directories_are_read_in_path_order),
 	SL_TEST(test_garbage_never_crashes_the_reader),
 	SL_TEST(test_sluice_cat_formats_counts_and_exit_codes),
+	SL_TEST(test_sluice_cat_verbose_counts_the_frames_the_index_selects),
+	SL_TEST(test_sluice_cat_stats_sums_each_stream_exactly),
 };
 
 int

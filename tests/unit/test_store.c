@@ -16,13 +16,8 @@
 #include "sl_segment.h"
 #include "sl_store.h"
 #include "sl_test.h"
+#define STORE_TEST_DIRECT
 #include "store_test_util.h"
-
-static uint64_t
-ctr(const struct sl_store *s, enum sl_store_counter c)
-{
-	return sl_store_counters(s).val[c];
-}
 
 static int damage_count;
 static uint64_t damage_off;
@@ -34,48 +29,6 @@ on_damage(void *arg, const struct sl_reader_damage *d)
 	damage_off = d->offset;
 	if (arg)
 		fprintf(stderr, "# damage %s @%" PRIu64 ": %s\n", d->segment, d->offset, d->what);
-}
-
-/*
- * Read everything under @p path and compare with records [first, first+n) of
- * @p r, seq numbers starting at @p first.
- */
-static int
-read_and_compare(const char *path, const struct recs *r, uint32_t first,
-		 uint32_t n, int verify)
-{
-	struct sl_reader_params p = { .verify = verify, .on_damage = on_damage };
-	const char *paths[] = { path };
-	struct sl_reader_rec rec;
-	struct sl_reader *rd;
-	uint32_t got = 0;
-	char err[256];
-	int rc;
-
-	damage_count = 0;
-	rd = sl_reader_open(paths, 1, &p, err, sizeof(err));
-	if (rd == NULL)
-		SL_FAIL("reader: %s", err);
-	while ((rc = sl_reader_next(rd, &rec)) == 1) {
-		uint32_t i = first + got;
-
-		if (got >= n) {
-			sl_reader_free(rd);
-			SL_FAIL("more records than written");
-		}
-		if (rec.seq != i || rec.shard != 3 ||
-		    memcmp(rec.rec, r->buf + r->off[i], rec_size_at(r, i)) != 0) {
-			sl_reader_free(rd);
-			SL_FAIL("record %u differs (seq %" PRIu64 ")", i, rec.seq);
-		}
-		got++;
-	}
-	sl_reader_free(rd);
-	if (rc < 0)
-		SL_FAIL("reader error %d", rc);
-	SL_ASSERT_EQ(got, n);
-	SL_ASSERT_EQ(damage_count, 0);
-	return 0;
 }
 
 /* Records under @p path with no damage, or -1. */
@@ -126,7 +79,7 @@ close_and_compare(struct sl_store *s, struct recs *r, uint32_t n)
 	int rc;
 
 	sl_store_free(s);
-	rc = read_and_compare(root, r, 0, n, 1);
+	rc = store_read_expect(root, r, NULL, n);
 	rmroot();
 	recs_free(r);
 	return rc;
@@ -175,7 +128,7 @@ test_round_trip_keeps_headers_bytes_order_and_seq(void)
 	SL_ASSERT_EQ(sl_store_pending(s), 0);
 	SL_ASSERT_EQ(append_range(s, &r, 1000, r.n), 0);
 	SL_ASSERT(sl_store_pending(s) > 0);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_drop_too_big), 0);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_drop_too_big), 0);
 	return close_and_compare(s, &r, r.n);
 }
 
@@ -193,8 +146,8 @@ test_record_bigger_than_batch_size_gets_its_own_frame(void)
 	SL_ASSERT(s != NULL);
 	SL_ASSERT_EQ(sl_store_append(s, r.buf, r.len, r.n, 1, 3), 0);
 	SL_ASSERT_EQ(sl_store_flush(s), 0);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_frames), 3);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_records), 3);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_frames), 3);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_records), 3);
 	return close_and_compare(s, &r, r.n);
 }
 
@@ -231,7 +184,7 @@ test_rotation_makes_sealed_segments_named_by_first_seq(void)
 		SL_ASSERT_EQ(strtoull(names[i], NULL, 10), next);
 		SL_ASSERT_EQ(t.first_seq, next);
 		/* each one readable on its own */
-		rc = read_and_compare(path, &r, next, t.nrec, 1);
+		rc = store_read_from(path, &r, NULL, next, t.nrec);
 		next += t.nrec;
 	}
 	SL_ASSERT_EQ(next, r.n);
@@ -256,12 +209,28 @@ test_reopen_continues_the_sequence(void)
 	sl_store_free(s);
 	s = open_store(root, 16 << 10, 1 << 20, 1);
 	SL_ASSERT(s != NULL);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_recovered_segments), 0);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_recovered_segments), 0);
 	/* a second writer on the same shard is refused */
 	SL_ASSERT(open_store(root, 16 << 10, 1 << 20, 1) == NULL);
 	SL_ASSERT_EQ(rte_errno, EBUSY);
 	SL_ASSERT_EQ(append_range(s, &r, 100, 300), 0);
 	return close_and_compare(s, &r, 300);
+}
+
+/* Size of the zstd frame at @p off of @p path (its padding not included). */
+static off_t
+frame_size_at(const char *path, off_t off)
+{
+	uint8_t buf[1 << 17];
+	uint64_t size = 0;
+	int fd = open(path, O_RDONLY), cks;
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf), off) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0 || sl_zframe_extent(buf, (size_t)n, &size, &cks) != SL_ZF_DATA)
+		abort();
+	return (off_t)size;
 }
 
 static int
@@ -292,8 +261,8 @@ test_crash_recovery_cuts_the_torn_tail_and_seals(void)
 	}
 	/* The store is still open: seg is an unsealed segment, as after a crash. */
 	for (round = 0; round < 25; round++) {
-		int k = 1 + rnd() % (nf - 1);      /* cut inside frame k */
-		off_t cut = ends[k - 1] + 1 + rnd() % (ends[k] - ends[k - 1] - 1);
+		int k = 1 + rnd() % (nf - 1);      /* cut inside data frame k */
+		off_t cut = ends[k - 1] + 1 + rnd() % (frame_size_at(seg, ends[k - 1]) - 1);
 		uint32_t keep = nrec_at[k - 1];
 
 		if (round == 0) {                   /* whole file, no tail */
@@ -305,14 +274,14 @@ test_crash_recovery_cuts_the_torn_tail_and_seals(void)
 		SL_ASSERT_EQ(copy_as_only_segment(croot, seg, cut, cseg, sizeof(cseg)), 0);
 		c = open_store(croot, 64 << 10, 1ull << 30, 1);
 		SL_ASSERT(c != NULL);
-		SL_ASSERT_EQ(ctr(c, SL_STORE_recovered_segments), 1);
-		SL_ASSERT_EQ(ctr(c, SL_STORE_recovered_bytes_cut),
+		SL_ASSERT_EQ(store_ctr(c, SL_STORE_recovered_segments), 1);
+		SL_ASSERT_EQ(store_ctr(c, SL_STORE_recovered_bytes_cut),
 			     cut - (round == 0 ? cut : ends[k - 1]));
-		SL_ASSERT_EQ(ctr(c, SL_STORE_segments_sealed), 1);
+		SL_ASSERT_EQ(store_ctr(c, SL_STORE_segments_sealed), 1);
 		/* New records continue the sequence after the last kept one. */
 		SL_ASSERT_EQ(append_range(c, &r, keep, keep + 50), 0);
 		sl_store_free(c);
-		if (read_and_compare(croot, &r, 0, keep + 50, 1) != 0)
+		if (store_read_from(croot, &r, NULL, 0, keep + 50) != 0)
 			SL_FAIL("round %d, cut at %lld in frame %d", round, (long long)cut, k);
 	}
 	/* Garbage (zeros, as after preallocation) behind whole frames. */
@@ -321,9 +290,9 @@ test_crash_recovery_cuts_the_torn_tail_and_seals(void)
 					  sizeof(cseg)), 0);
 	c = open_store(croot, 64 << 10, 1ull << 30, 1);
 	SL_ASSERT(c != NULL);
-	SL_ASSERT_EQ(ctr(c, SL_STORE_recovered_bytes_cut), 4096);
+	SL_ASSERT_EQ(store_ctr(c, SL_STORE_recovered_bytes_cut), 4096);
 	sl_store_free(c);
-	SL_ASSERT_EQ(read_and_compare(croot, &r, 0, 2000, 1), 0);
+	SL_ASSERT_EQ(store_read_from(croot, &r, NULL, 0, 2000), 0);
 	/* A segment torn inside its own header is removed. */
 	snprintf(croot, sizeof(croot), "%s/hdr", root);
 	SL_ASSERT_EQ(copy_as_only_segment(croot, seg, 100, cseg, sizeof(cseg)), 0);
@@ -331,10 +300,10 @@ test_crash_recovery_cuts_the_torn_tail_and_seals(void)
 	SL_ASSERT(c != NULL);
 	SL_ASSERT_EQ(append_range(c, &r, 0, 10), 0);
 	sl_store_free(c);
-	SL_ASSERT_EQ(read_and_compare(croot, &r, 0, 10, 1), 0);
+	SL_ASSERT_EQ(store_read_from(croot, &r, NULL, 0, 10), 0);
 
 	sl_store_free(s);
-	SL_ASSERT_EQ(read_and_compare(dir, &r, 0, 2000, 1), 0);
+	SL_ASSERT_EQ(store_read_from(dir, &r, NULL, 0, 2000), 0);
 	rmroot();
 	recs_free(&r);
 	return 0;
@@ -414,15 +383,17 @@ test_write_error_cuts_back_and_counts_drops(void)
 	SL_ASSERT(rc != 0);
 	rc = sl_store_flush(s);
 	setrlimit(RLIMIT_FSIZE, &old);
-	dropped = ctr(s, SL_STORE_drop_write_error);
-	stored = ctr(s, SL_STORE_records);
+	dropped = store_ctr(s, SL_STORE_drop_write_error);
+	stored = store_ctr(s, SL_STORE_records);
 	SL_ASSERT(dropped > 0);
 	SL_ASSERT_EQ(stored + dropped, 4000);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_drop_disk_full), 0);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_drop_disk_full), 0);
 	/* Every stored record reads back, in sequence, without damage. */
 	return close_and_compare(s, &r, stored);
 }
 
+/* A real full file system (tmpfs of 1 MiB, root only): writes stop, what
+ * the bound cannot keep is counted, writing resumes when space returns. */
 static int
 test_full_disk_counts_drop_disk_full_and_resumes(void)
 {
@@ -439,7 +410,7 @@ test_full_disk_counts_drop_disk_full_and_resumes(void)
 		printf("# SKIP cannot mount a tmpfs: %s\n", strerror(errno));
 		return 0;
 	}
-	for (i = 0; i < 20000; i++)
+	for (i = 0; i < 20200; i++)
 		recs_add(&r, 100, 10 + i);
 	/* Fill most of the disk first. */
 	snprintf(big, sizeof(big), "%s/filler", mnt);
@@ -456,18 +427,24 @@ test_full_disk_counts_drop_disk_full_and_resumes(void)
 		rc = -1;
 	if (s) {
 		append_range(s, &r, 0, 20000);
-		sl_store_flush(s);
-		if (ctr(s, SL_STORE_drop_disk_full) == 0)
+		if (sl_store_flush(s) != -ENOSPC)
+			rc = -1;
+		if (store_ctr(s, SL_STORE_drop_disk_full) == 0 ||
+		    store_ctr(s, SL_STORE_disk_full_events) != 1)
 			rc = -1;
 		unlink(big);                       /* space returns */
-		stored = ctr(s, SL_STORE_records);
-		if (append_range(s, &r, 0, 100) != 0 || sl_store_flush(s) != 0)
+		append_range(s, &r, 20000, 20100);
+		if (sl_store_flush(s) != 0)
 			rc = -1;
-		if (ctr(s, SL_STORE_records) != stored + 100)
+		/* Every record was either written or counted, in order. */
+		if (store_ctr(s, SL_STORE_records) + store_ctr(s, SL_STORE_drop_disk_full) != 20100)
 			rc = -1;
-		if (ctr(s, SL_STORE_records) + ctr(s, SL_STORE_drop_disk_full) != 20100)
+		stored = store_ctr(s, SL_STORE_records);
+		if (append_range(s, &r, 20100, 20200) != 0 || sl_store_flush(s) != 0)
 			rc = -1;
-		stored = ctr(s, SL_STORE_records);
+		if (store_ctr(s, SL_STORE_records) != stored + 100)
+			rc = -1;
+		stored = store_ctr(s, SL_STORE_records);
 		sl_store_free(s);
 		if (read_count_clean(mnt) != (long)stored) {
 			fprintf(stderr, "# read back %ld, stored %" PRIu64 "\n",
@@ -633,11 +610,11 @@ test_fsync_policy_is_followed(void)
 	SL_ASSERT_EQ(append_range(s, &r, 0, 5), 0);
 	SL_ASSERT_EQ(sl_store_flush(s), 0);
 	SL_ASSERT_EQ(sl_store_tick(s, 1005), 0);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_fsyncs), 0);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 0);
 	SL_ASSERT_EQ(sl_store_tick(s, 1011), 0);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_fsyncs), 1);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 1);
 	SL_ASSERT_EQ(sl_store_tick(s, 1030), 0);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_fsyncs), 1);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 1);
 	sl_store_free(s);
 	/* seal: file and directory once per sealed segment, nothing before */
 	p.fsync = SL_FSYNC_SEAL;
@@ -646,10 +623,10 @@ test_fsync_policy_is_followed(void)
 	SL_ASSERT(s != NULL);
 	SL_ASSERT_EQ(append_range(s, &r, 0, 10), 0);
 	SL_ASSERT_EQ(sl_store_tick(s, 5000), 0);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_fsyncs), 0);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 0);
 	SL_ASSERT_EQ(sl_store_flush(s), 0);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_segments_sealed), 1);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_fsyncs), 2);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_segments_sealed), 1);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 2);
 	sl_store_free(s);
 	/* none */
 	p.fsync = SL_FSYNC_NONE;
@@ -657,8 +634,8 @@ test_fsync_policy_is_followed(void)
 	SL_ASSERT(s != NULL);
 	SL_ASSERT_EQ(append_range(s, &r, 0, 10), 0);
 	SL_ASSERT_EQ(sl_store_flush(s), 0);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_segments_sealed), 1);
-	SL_ASSERT_EQ(ctr(s, SL_STORE_fsyncs), 0);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_segments_sealed), 1);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 0);
 	sl_store_free(s);
 	rmroot();
 	recs_free(&r);

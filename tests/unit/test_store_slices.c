@@ -7,6 +7,7 @@
  */
 #include "sl_reader.h"
 #include "sl_test.h"
+#define STORE_TEST_DIRECT
 #include "store_test_util.h"
 
 /* Append one record at a time until a batch is sealed (the store gets busy). */
@@ -24,29 +25,7 @@ fill_until_busy(struct sl_store *s, const struct recs *r, uint32_t from)
 static int
 read_back(const struct recs *r, uint32_t n)
 {
-	struct sl_reader_params p = { .verify = 1 };
-	const char *paths[] = { root };
-	struct sl_reader_rec rec;
-	struct sl_reader *rd;
-	uint32_t got = 0;
-	char err[256];
-	int rc;
-
-	rd = sl_reader_open(paths, 1, &p, err, sizeof(err));
-	if (rd == NULL)
-		SL_FAIL("reader: %s", err);
-	while ((rc = sl_reader_next(rd, &rec)) == 1) {
-		if (got >= n || rec.seq != got ||
-		    memcmp(rec.rec, r->buf + r->off[got], rec_size_at(r, got)) != 0) {
-			sl_reader_free(rd);
-			SL_FAIL("record %u differs or is extra (seq %" PRIu64 ")", got, rec.seq);
-		}
-		got++;
-	}
-	sl_reader_free(rd);
-	SL_ASSERT_EQ(rc, 0);
-	SL_ASSERT_EQ(got, n);
-	return 0;
+	return store_read_expect(root, r, NULL, n);
 }
 
 static int

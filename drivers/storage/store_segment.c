@@ -181,6 +181,7 @@ store_fsync_submit(struct sl_store *s, int fd, bool close_after)
 	io_uring_prep_fsync(sqe, fd, 0);
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uint32_t)fd |
 				(close_after ? FSYNC_CLOSE : 0));
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
 	io_uring_submit(&s->ring);
 	s->ctr[SL_STORE_fsyncs]++;
 	s->fsyncs_inflight++;
@@ -361,6 +362,7 @@ prealloc(struct sl_store *s, uint64_t end)
 	io_uring_prep_fallocate(sqe, s->fd, FALLOC_FL_KEEP_SIZE, s->prealloc_end,
 				want - s->prealloc_end);
 	io_uring_sqe_set_data64(sqe, UD_FALLOC);
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC); /* never inline: ms on ext4 */
 	s->falloc_inflight = 1;
 	s->prealloc_end = want;
 }
@@ -463,6 +465,10 @@ submit_one(struct sl_store *s)
 	}
 	io_uring_prep_write(sqe, s->fd, p, wlen, sl->off);
 	io_uring_sqe_set_data64(sqe, UD_WRITE | k);
+	/* Straight to io_uring's workers: an O_DIRECT write issued inline
+	 * can block the submitting lcore for milliseconds (ext4 extending
+	 * the file), and that lcore may carry a worker. */
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
 	io_uring_submit(&s->ring);
 	t1 = (store_now_ns() - sl->t0) / 1000;
 	if (t1 > s->ctr[SL_STORE_max_write_us])
@@ -616,6 +622,7 @@ seal_submit(struct sl_store *s)
 	s->seal_state = SLOT_INFLIGHT;
 	io_uring_prep_write(sqe, s->seal_fd, s->seal_buf, (unsigned int)len, s->seal_off);
 	io_uring_sqe_set_data64(sqe, UD_SEAL);
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
 	io_uring_submit(&s->ring);
 }
 

@@ -34,6 +34,7 @@ struct sl_app {
 	double msg_ns;                   /**< parse (+ rules) per message, measured at start */
 	double worker_ns;                /**< a worker's estimated cost per message */
 	struct sl_store **stores;        /**< [shard * n_streams + stream] */
+	uint64_t store_mem;              /**< bytes of store buffers, all stores */
 	struct sl_retain *retain;        /**< --retain, or NULL */
 	struct sl_lcore lcores[RTE_MAX_LCORE];
 	uint64_t start_tsc;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <zstd.h>
 
 #include "app.h"
 
@@ -162,6 +164,8 @@ print_plan(FILE *f, const struct sl_app *app)
 		"off: when writers are behind, messages are dropped and counted (drop_ring_full)");
 	if (o->n_listen == 0)
 		fprintf(f, "plan: no --listen: UDP to any address is ingested, nothing is answered\n");
+	fprintf(f, "plan: %u store(s) (shards x streams), %" PRIu64 " MiB of batch and write buffers\n",
+		app->n_shards * app->n_streams, app->store_mem >> 20);
 	fprintf(f, "plan: out %s, %u shard(s), zstd level %d, batch %" PRIu64 " B, flush %" PRIu64
 		" ms, segment %" PRIu64 " B, max-msg %" PRIu64 " B\n",
 		o->out, app->n_shards, o->zstd_level, o->batch_size, o->flush_ms,
@@ -289,6 +293,37 @@ assign_shards(struct sl_app *app)
 		app->shard_writer[s] = pattern[s % n];
 }
 
+/*
+ * A store per (shard, stream) holds two batch buffers and four output
+ * buffers, a zstd context, an io_uring and up to three descriptors (its
+ * directory, its segment, one being sealed). Say what that comes to, and
+ * make sure the descriptors fit under RLIMIT_NOFILE (raising the soft limit
+ * to the hard one if need be) before opening anything.
+ */
+static int
+stores_fit(struct sl_app *app, char *err, size_t len)
+{
+	const struct sl_options *o = &app->opt;
+	uint64_t n = (uint64_t)app->n_shards * app->n_streams;
+	uint64_t buf = RTE_MAX(o->batch_size, (uint64_t)app->chunk_cap) + 128;
+	uint64_t need = n * 4 + 64; /* + io_uring fds, + the port, logs, ... */
+	struct rlimit rl;
+
+	app->store_mem = n * (2 * buf + 4 * ZSTD_compressBound(buf));
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+		if (rl.rlim_max >= need || rl.rlim_max == RLIM_INFINITY) {
+			rl.rlim_cur = need;
+			if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+				return 0;
+		}
+		snprintf(err, len, "%" PRIu64 " stores (%u shards x %u streams) need about %" PRIu64
+			 " file descriptors; the limit is %llu: raise it (ulimit -n, LimitNOFILE=) or use fewer --shards or streams",
+			 n, app->n_shards, app->n_streams, need, (unsigned long long)rl.rlim_max);
+		return -EMFILE;
+	}
+	return 0;
+}
+
 /* Build rings, pools, stages and lcore assignments. */
 static int
 build(struct sl_app *app, char *err, size_t len)
@@ -299,6 +334,7 @@ build(struct sl_app *app, char *err, size_t len)
 	int socket = rte_eth_dev_socket_id(o->port);
 	char name[RTE_RING_NAMESIZE];
 	unsigned int n_chunks;
+	int rc;
 
 	if (socket < 0)
 		socket = SOCKET_ID_ANY;
@@ -342,6 +378,9 @@ build(struct sl_app *app, char *err, size_t len)
 		}
 	}
 
+	rc = stores_fit(app, err, len);
+	if (rc != 0)
+		return rc;
 	/* Stores first: recovery of a crashed run happens before RX. One per
 	 * stream of each shard, all opened now: a stream's torn segment is
 	 * repaired at start even if no message goes there again. */
@@ -356,6 +395,7 @@ build(struct sl_app *app, char *err, size_t len)
 			.batch_size = (uint32_t)o->batch_size,
 			.segment_size = o->segment_size,
 			.segment_age_ms = o->segment_age_ms,
+			.max_append = app->chunk_cap,
 			.fsync = o->fsync,
 			.fsync_interval_ms = (uint32_t)o->fsync_interval_ms,
 			.socket_id = socket,

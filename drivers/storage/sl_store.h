@@ -79,6 +79,9 @@ struct sl_store_params {
 	uint32_t batch_size;       /**< --batch-size: raw bytes per frame (target) */
 	uint64_t segment_size;     /**< --segment-size: rotate after this many bytes */
 	uint64_t segment_age_ms;   /**< --segment-age: rotate a segment this old (0: never) */
+	uint32_t max_append;       /**< largest run one append brings (a chunk); the batch
+	                            *   buffer holds it whole even above batch_size, so an
+	                            *   append never waits for a write (0: batch_size) */
 	enum sl_fsync_mode fsync;  /**< --fsync */
 	uint32_t fsync_interval_ms;/**< for SL_FSYNC_INTERVAL */
 	int socket_id;             /**< memory placement */

@@ -277,7 +277,7 @@ sl_store_append(struct sl_store *s, const void *recs, uint32_t len,
 	 * 16% of a writer lcore in cache misses on lines another core wrote.
 	 */
 	if (nrec > 0 && min_ns <= max_ns &&
-	    len <= s->batch_size && len <= s->buf_cap - sizeof(struct sl_batch_hdr)) {
+	    len <= s->max_append && len <= s->buf_cap - sizeof(struct sl_batch_hdr)) {
 		if (s->blen + len > limit && s->blen > sizeof(struct sl_batch_hdr)) {
 			/* The batch is full: seal it for sl_store_work(); if
 			 * the one before is still being compressed (nobody
@@ -409,7 +409,14 @@ sl_store_tick(struct sl_store *s, uint64_t now_ms)
 		return rc;
 	s->last_fsync_ms = now_ms;
 	s->dirty = 0;
-	return store_fsync_submit(s, s->fd, false);
+	rc = store_fsync_submit(s, s->fd, false);
+	if (rc == 0 && !s->seg_dir_synced) {
+		/* A new segment's name must be durable too, or a power cut
+		 * loses the whole open segment, not just the interval. */
+		s->seg_dir_synced = 1;
+		rc = store_fsync_submit(s, s->dirfd, false);
+	}
+	return rc;
 }
 
 struct sl_ctr_set
@@ -497,8 +504,8 @@ sl_store_create(const struct sl_store_params *p)
 		rc = -EINVAL;
 		goto fail;
 	}
-	s->buf_cap = sizeof(struct sl_batch_hdr) +
-		RTE_MAX((size_t)p->batch_size, STORE_MAX_REC);
+	s->max_append = RTE_MAX(p->batch_size, p->max_append);
+	s->buf_cap = sizeof(struct sl_batch_hdr) + RTE_MAX((size_t)s->max_append, STORE_MAX_REC);
 	s->out_cap = ZSTD_compressBound(s->buf_cap);
 	if (posix_memalign((void **)&s->buf, 64, s->buf_cap) != 0 ||
 	    posix_memalign((void **)&s->cbuf, 64, s->buf_cap) != 0) {

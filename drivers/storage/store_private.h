@@ -41,6 +41,7 @@ extern int sl_store_logtype;
 
 /* Segments are preallocated (fallocate, KEEP_SIZE) this much ahead. */
 #define STORE_PREALLOC_STEP (64ull << 20)
+#define STORE_PREALLOC_MIN (1ull << 20)
 
 enum store_slot_state {
 	SLOT_FREE,
@@ -73,6 +74,7 @@ struct sl_store {
 	char stream[SL_SEG_NAME_MAX + 1];
 	uint16_t shard;
 	uint32_t batch_size;
+	uint32_t max_append;    /* largest run appended in one go (a chunk) */
 	uint64_t segment_size;
 	uint64_t segment_age_ms;
 	enum sl_fsync_mode fsync;
@@ -128,6 +130,7 @@ struct sl_store {
 	struct sl_seg_idx_ent *idx;
 	uint32_t nidx, idx_cap;
 	int dirty;              /* written since the last fsync */
+	int seg_dir_synced;     /* the open segment's directory entry is fsynced */
 	int rotate;             /* seal once the writes in flight are done */
 	uint64_t last_fsync_ms;
 	uint64_t now_ms;        /* last sl_store_tick() time */

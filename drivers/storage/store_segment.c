@@ -339,7 +339,7 @@ handle_failure(struct sl_store *s)
 
 /*
  * Preallocate ahead of @p end (KEEP_SIZE: the size stays the written end,
- * which recovery relies on), STORE_PREALLOC_STEP at a time, through
+ * which recovery relies on), a growing step at a time, through
  * io_uring: ext4 can take tens of ms to allocate 64 MiB, and the writer
  * must not wait. Best effort: a failure stops it for this segment; a full
  * disk shows up in the writes.
@@ -348,13 +348,19 @@ static void
 prealloc(struct sl_store *s, uint64_t end)
 {
 	struct io_uring_sqe *sqe;
-	uint64_t want, lim;
+	uint64_t want, lim, step;
 
+	/* The step grows with the segment (1 MiB, then as much as is
+	 * written, up to STORE_PREALLOC_STEP): a quiet stream's open segment
+	 * does not hold 64 MiB of disk that retention would count. */
+	step = end > STORE_PREALLOC_MIN ? end : STORE_PREALLOC_MIN;
+	if (step > STORE_PREALLOC_STEP)
+		step = STORE_PREALLOC_STEP;
 	if (s->prealloc_off || s->falloc_inflight || !s->ring_ok ||
-	    end + STORE_PREALLOC_STEP / 2 <= s->prealloc_end)
+	    end + step / 2 <= s->prealloc_end)
 		return;
 	lim = store_round_up(s->segment_size + s->out_cap, STORE_ALIGN) + STORE_ALIGN;
-	want = RTE_MAX(end, s->prealloc_end) + STORE_PREALLOC_STEP;
+	want = RTE_MAX(end, s->prealloc_end) + step;
 	if (want > lim)
 		want = RTE_MAX(lim, end);
 	if (want <= s->prealloc_end || (sqe = io_uring_get_sqe(&s->ring)) == NULL)
@@ -393,6 +399,7 @@ segment_open(struct sl_store *s, uint64_t first_seq)
 	s->prealloc_off = 0;
 	s->seg_first_seq = first_seq;
 	s->nidx = 0;
+	s->seg_dir_synced = 0;
 	s->rotate = 0;
 	s->seg_open_ms = s->now_ms;
 	s->ctr[SL_STORE_segments_opened]++;
@@ -543,6 +550,20 @@ store_seal_build(struct sl_store *s, uint64_t off)
 	return (long)len;
 }
 
+/* Close a segment that is done with: under any --fsync but none, fsync it
+ * and then its name in the directory first (its records are counted
+ * stored, sealed or not). */
+static void
+close_durable(struct sl_store *s, int fd)
+{
+	if (s->fsync != SL_FSYNC_NONE) {
+		store_fsync_submit(s, fd, true);
+		store_fsync_submit(s, s->dirfd, false);
+	} else {
+		close(fd);
+	}
+}
+
 /* The seal write is back: release the preallocation, fsync per policy,
  * close. A failed seal leaves a valid open segment the next start seals. */
 static void
@@ -557,7 +578,7 @@ seal_finish(struct sl_store *s)
 			  s->seal_path, s->seal_res < 0 ? strerror(-s->seal_res) : "short write");
 		if (ftruncate(fd, (off_t)s->seal_off) != 0)
 			STORE_LOG(ERR, "%s: cannot cut back: %s\n", s->seal_path, strerror(errno));
-		close(fd);
+		close_durable(s, fd);
 		return;
 	}
 	/* KEEP_SIZE blocks past the end go back to the file system. */
@@ -567,13 +588,7 @@ seal_finish(struct sl_store *s)
 	s->ctr[SL_STORE_segments_sealed]++;
 	s->ctr[SL_STORE_bytes_out] += s->seal_len;
 	s->ctr[SL_STORE_pad_bytes] += s->seal_pad;
-	if (s->fsync != SL_FSYNC_NONE) {
-		/* The segment, then its name in the directory. */
-		store_fsync_submit(s, fd, true);
-		store_fsync_submit(s, s->dirfd, false);
-	} else {
-		close(fd);
-	}
+	close_durable(s, fd);
 }
 
 /* Seal the open segment (every frame of it written): one write of index
@@ -601,7 +616,7 @@ seal_submit(struct sl_store *s)
 		}
 		STORE_LOG(WARNING, "%s: not sealed (no memory); the next start repairs it\n",
 			  s->seg_path);
-		close(s->fd);
+		close_durable(s, s->fd);
 		s->fd = -1;
 		return;
 	}
@@ -665,6 +680,12 @@ submit(struct sl_store *s)
 		}
 		rc = store_idx_reserve(s, s->nidx + s->nsub + 1);
 		if (rc) {
+			/* fail() wants nothing in flight: with writes out,
+			 * handle_failure() does it once they are back. */
+			if (s->nsub > 0) {
+				s->failed = rc;
+				return 0;
+			}
 			fail(s, rc);
 			return rc;
 		}

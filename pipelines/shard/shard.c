@@ -180,8 +180,12 @@ sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
 	struct shard_q *q = &tx->q[sl_shard_of(hash, tx->n_shards)];
 	uint32_t keep = len <= tx->max_msg ? len : tx->max_msg;
 	uint32_t need = sl_rec_size(keep);
-	struct sl_chunk *c = q->open[stream];
+	struct sl_chunk *c;
 	struct sl_rec *r;
+
+	if (unlikely(stream >= tx->n_streams))
+		stream = 0; /* never made by classify; as the writer does */
+	c = q->open[stream];
 
 	if (c != NULL && c->used + need > c->cap) {
 		if (chunk_send(tx, q, stream) != 0) {

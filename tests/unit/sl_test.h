@@ -16,6 +16,11 @@
  *   {
  *       return sl_test_main(argc, argv, cases, SL_DIM(cases), true);
  *   }
+ *
+ * A case that cannot run here (needs root, a tool not installed) ends with
+ * SL_TEST_SKIP("reason %s", why) instead of returning 0: the harness then
+ * prints "ok N - name # SKIP reason", which tests/run counts as skipped,
+ * not passed.
  */
 #ifndef SL_TEST_H
 #define SL_TEST_H
@@ -36,6 +41,36 @@ struct sl_test_case {
 };
 
 #define SL_TEST(fn) { #fn, fn }
+
+/** A case's return value: 0 passed, SL_SKIP skipped (by SL_TEST_SKIP only),
+ * anything else failed. */
+#define SL_SKIP 2
+#define SL_SKIP_REASON_MAX 256
+
+/** The reason the running case was skipped; "" while it has not been. */
+static inline char *
+sl_test_skip_reason(void)
+{
+	static char reason[SL_SKIP_REASON_MAX];
+
+	return reason;
+}
+
+/**
+ * Skip the running case: record the reason (printf format) for its TAP line
+ * and return SL_SKIP from the case. A reason longer than
+ * SL_SKIP_REASON_MAX - 1 is cut (snprintf's result is tested only to keep
+ * -Wformat-truncation quiet); line breaks in it become spaces.
+ */
+#define SL_TEST_SKIP(...) do { \
+	char *_r = sl_test_skip_reason(); \
+	if (snprintf(_r, SL_SKIP_REASON_MAX, __VA_ARGS__) <= 0 || _r[0] == '\0') \
+		strcpy(_r, "(no reason given)"); \
+	for (char *_c = _r; *_c != '\0'; _c++) \
+		if (*_c == '\n' || *_c == '\r') \
+			*_c = ' '; \
+	return SL_SKIP; \
+} while (0)
 
 #define SL_FAIL(...) do { \
 	fprintf(stderr, "# %s:%d: ", __FILE__, __LINE__); \
@@ -85,6 +120,7 @@ sl_test_main(int argc, char **argv, const struct sl_test_case *cases,
 	     unsigned int n, bool need_eal)
 {
 	unsigned int i, failed = 0, run = 0;
+	char *reason = sl_test_skip_reason();
 
 	if (need_eal && sl_test_eal_init(argv[0]) < 0) {
 		printf("not ok 1 - EAL init\n");
@@ -92,7 +128,7 @@ sl_test_main(int argc, char **argv, const struct sl_test_case *cases,
 	}
 	printf("1..%u\n", n);
 	for (i = 0; i < n; i++) {
-		int j, selected = argc <= 1;
+		int j, rc, selected = argc <= 1;
 
 		for (j = 1; j < argc; j++)
 			if (strcmp(argv[j], cases[i].name) == 0)
@@ -100,8 +136,13 @@ sl_test_main(int argc, char **argv, const struct sl_test_case *cases,
 		if (!selected)
 			continue;
 		run++;
-		if (cases[i].fn() == 0) {
+		reason[0] = '\0';
+		rc = cases[i].fn();
+		if (rc == 0) {
 			printf("ok %u - %s\n", i + 1, cases[i].name);
+		} else if (rc == SL_SKIP && reason[0] != '\0') {
+			/* Only through SL_TEST_SKIP: a stray 2 is a failure. */
+			printf("ok %u - %s # SKIP %s\n", i + 1, cases[i].name, reason);
 		} else {
 			printf("not ok %u - %s\n", i + 1, cases[i].name);
 			failed++;

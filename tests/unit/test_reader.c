@@ -408,10 +408,8 @@ test_sluice_cat_formats_counts_and_exit_codes(void)
 	slash = strrchr(cat, '/');
 	snprintf(slash ? slash + 1 : cat, sizeof(cat) - (slash ? slash + 1 - cat : 0),
 		 "../../app/sluice-cat/sluice-cat");
-	if (access(cat, X_OK) != 0) {
-		printf("# SKIP %s not built\n", cat);
-		return 0;
-	}
+	if (access(cat, X_OK) != 0)
+		SL_TEST_SKIP("%s not built", cat);
 	mkroot();
 	p.root = root;
 	s = sl_store_create(&p);
@@ -526,10 +524,8 @@ test_sluice_cat_verbose_counts_the_frames_the_index_selects(void)
 	uint32_t n, k;
 	unsigned int i;
 
-	if (cat_path(cat, sizeof(cat)) != 0) {
-		printf("# SKIP %s not built\n", cat);
-		return 0;
-	}
+	if (cat_path(cat, sizeof(cat)) != 0)
+		SL_TEST_SKIP("%s not built", cat);
 	SL_ASSERT_EQ(make_segment(1, NULL), 0);
 	e = read_index(seg, &n, &t);
 	SL_ASSERT(e != NULL);
@@ -589,10 +585,8 @@ test_sluice_cat_stats_sums_each_stream_exactly(void)
 	uint32_t n, k;
 	size_t w;
 
-	if (cat_path(cat, sizeof(cat)) != 0) {
-		printf("# SKIP %s not built\n", cat);
-		return 0;
-	}
+	if (cat_path(cat, sizeof(cat)) != 0)
+		SL_TEST_SKIP("%s not built", cat);
 	SL_ASSERT_EQ(make_segment(1, NULL), 0);         /* default/default, 1000 records */
 	e = read_index(seg, &n, &t);
 	SL_ASSERT(e != NULL && n == 20);

@@ -406,9 +406,10 @@ test_full_disk_counts_drop_disk_full_and_resumes(void)
 	if (mkdtemp(mnt) == NULL)
 		return -1;
 	if (mount("tmpfs", mnt, "tmpfs", 0, "size=1m") != 0) {
+		int e = errno;
+
 		rmdir(mnt);
-		printf("# SKIP cannot mount a tmpfs: %s\n", strerror(errno));
-		return 0;
+		SL_TEST_SKIP("cannot mount a tmpfs: %s", strerror(e));
 	}
 	for (i = 0; i < 20200; i++)
 		recs_add(&r, 100, 10 + i);
@@ -470,10 +471,8 @@ test_plain_zstd_decodes_a_sealed_segment(void)
 	FILE *f;
 	int i;
 
-	if (access("/usr/bin/zstd", X_OK) != 0) {
-		printf("# SKIP /usr/bin/zstd not installed\n");
-		return 0;
-	}
+	if (access("/usr/bin/zstd", X_OK) != 0)
+		SL_TEST_SKIP("/usr/bin/zstd not installed");
 	mkroot();
 	for (i = 0; i < 3000; i++)
 		recs_add(&r, rnd() % 300, 10 + i);
@@ -612,9 +611,10 @@ test_fsync_policy_is_followed(void)
 	SL_ASSERT_EQ(sl_store_tick(s, 1005), 0);
 	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 0);
 	SL_ASSERT_EQ(sl_store_tick(s, 1011), 0);
-	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 1);
+	/* the segment, and (first time for this segment) its directory entry */
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 2);
 	SL_ASSERT_EQ(sl_store_tick(s, 1030), 0);
-	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 1);
+	SL_ASSERT_EQ(store_ctr(s, SL_STORE_fsyncs), 2);
 	sl_store_free(s);
 	/* seal: file and directory once per sealed segment, nothing before */
 	p.fsync = SL_FSYNC_SEAL;

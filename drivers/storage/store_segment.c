@@ -181,7 +181,10 @@ store_fsync_submit(struct sl_store *s, int fd, bool close_after)
 	io_uring_prep_fsync(sqe, fd, 0);
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uint32_t)fd |
 				(close_after ? FSYNC_CLOSE : 0));
-	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+	/* The fd is closed when this one completes: let everything submitted
+	 * before it (an interval fsync or a fallocate on the same fd, which
+	 * io_uring's workers look up late) finish first (rare: once a seal). */
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC | (close_after ? IOSQE_IO_DRAIN : 0));
 	io_uring_submit(&s->ring);
 	s->ctr[SL_STORE_fsyncs]++;
 	s->fsyncs_inflight++;

@@ -14,6 +14,7 @@ static const struct sl_ctr_desc shard_ctr_desc[] = {
 
 struct shard_q {
 	struct sl_chunk **open;                /* n_streams chunks being filled (or NULL) */
+	uint64_t open_mask;                    /* bit k: open[k] != NULL (streams <= 64) */
 	struct rte_ring *ring;                 /* to the shard's writer */
 	struct sl_chunk *backlog[SL_SHARD_BACKLOG];
 	uint8_t bl_head;                       /* oldest waiting chunk */
@@ -67,6 +68,10 @@ sl_shard_tx_create(const struct sl_shard_params *p)
 		return NULL;
 	}
 	n_streams = p->n_streams ? p->n_streams : 1;
+	if (n_streams > SL_SHARD_MAX_STREAMS) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	tx = rte_zmalloc_socket("sl_shard_tx", sizeof(*tx) +
 				p->n_shards * sizeof(tx->q[0]),
 				RTE_CACHE_LINE_SIZE, p->socket_id);
@@ -161,6 +166,7 @@ chunk_send(struct sl_shard_tx *tx, struct shard_q *q, uint16_t stream)
 	if (q->bl_n == 0 && rte_ring_sp_enqueue(q->ring, c) == 0) {
 		tx->ctr[SL_SHARD_chunks_sent]++;
 		q->open[stream] = NULL;
+		q->open_mask &= ~(1ull << stream);
 		return 0;
 	}
 	tx->ctr[SL_SHARD_ring_full]++;
@@ -170,6 +176,7 @@ chunk_send(struct sl_shard_tx *tx, struct shard_q *q, uint16_t stream)
 	q->bl_n++;
 	tx->n_backlog++;
 	q->open[stream] = NULL;
+	q->open_mask &= ~(1ull << stream);
 	return 0;
 }
 
@@ -211,6 +218,7 @@ sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
 		c->worker = tx->worker;
 		c->stream = stream;
 		q->open[stream] = c;
+		q->open_mask |= 1ull << stream;
 	}
 	r = (struct sl_rec *)(c->data + c->used);
 	c->used += need;
@@ -237,12 +245,18 @@ sl_shard_tx_poll(struct sl_shard_tx *tx, uint64_t now)
 
 	for (s = 0; s < tx->n_shards; s++) {
 		struct shard_q *q = &tx->q[s];
+		uint64_t m = q->open_mask;
 
 		if (q->bl_n)
 			backlog_push(tx, q);
-		for (k = 0; k < tx->n_streams; k++)
-			if (q->open[k] != NULL && now - q->open[k]->opened >= tx->age_tsc)
+		/* Only the streams with an open chunk: a poll costs the same
+		 * with 1 stream or 64. */
+		while (m) {
+			k = (uint16_t)__builtin_ctzll(m);
+			m &= m - 1;
+			if (now - q->open[k]->opened >= tx->age_tsc)
 				chunk_send(tx, q, k); /* stays open if the backlog is full */
+		}
 	}
 }
 
@@ -259,6 +273,7 @@ sl_shard_tx_flush(struct sl_shard_tx *tx)
 			if (q->open[k] != NULL && q->open[k]->nrec == 0) {
 				rte_mempool_put(tx->pool, q->open[k]);
 				q->open[k] = NULL;
+				q->open_mask &= ~(1ull << k);
 			}
 			if (q->open[k] != NULL)
 				chunk_send(tx, q, k);

@@ -28,6 +28,9 @@
  * here (rx backpressure) never drops. */
 #define SL_SHARD_BACKLOG 40
 
+/** Streams a worker keeps chunks open for (a 64-bit mask per shard). */
+#define SL_SHARD_MAX_STREAMS 64
+
 /** A chunk of records on its way from a worker to a writer. */
 struct sl_chunk {
 	uint32_t used;       /**< bytes of records in data[] */
@@ -64,7 +67,8 @@ struct sl_shard_tx;
 struct sl_shard_params {
 	uint16_t worker;              /**< worker index (for chunk headers) */
 	uint16_t n_shards;            /**< number of shards */
-	uint16_t n_streams;           /**< streams (0 taken as 1): one open chunk per (shard, stream) */
+	uint16_t n_streams;           /**< streams (0 taken as 1, at most SL_SHARD_MAX_STREAMS):
+	                               *   one open chunk per (shard, stream) */
 	struct rte_ring *const *rings;/**< n_shards rings: this worker -> shard s */
 	struct rte_mempool *pool;     /**< chunk pool (sl_shard_pool_create) */
 	uint32_t max_msg;             /**< longest message kept (--max-msg) */

@@ -363,7 +363,60 @@ test_streams_get_their_own_chunks_on_the_shard_ring(void)
 	return 0;
 }
 
+/* Poll sends the aged chunks of every stream that has one open (and only
+ * those); more streams than the per-shard mask holds are refused. */
+static int
+test_poll_sends_aged_chunks_of_each_open_stream(void)
+{
+	struct sl_shard_params p = {
+		.worker = 0, .n_shards = NSH, .n_streams = 64, .max_msg = 100,
+		.age_tsc = 1000, .socket_id = SOCKET_ID_ANY,
+	};
+	struct sl_shard_tx *tx;
+	struct sl_chunk *c;
+	unsigned int ring = sl_shard_of(7, NSH), got = 0;
+	uint64_t seen = 0;
+	uint32_t copy;
+	uint16_t st[] = { 0, 5, 63 };
+	unsigned int i;
+
+	SL_ASSERT_EQ(setup(64, 64, 4096), 0);
+	p.rings = rings;
+	p.pool = pool;
+	p.n_streams = SL_SHARD_MAX_STREAMS + 1;
+	SL_ASSERT(sl_shard_tx_create(&p) == NULL);
+	p.n_streams = SL_SHARD_MAX_STREAMS;
+	tx = sl_shard_tx_create(&p);
+	SL_ASSERT(tx != NULL);
+	for (i = 0; i < SL_DIM(st); i++) {
+		struct sl_rec *r = sl_shard_reserve(tx, 7, st[i], 3, 1, 100, &copy);
+
+		SL_ASSERT(r != NULL);
+		memset(&r->rx_ns, 0, sizeof(*r) - 8);
+		memcpy(r + 1, "abc", copy);
+	}
+	sl_shard_tx_poll(tx, 500);      /* not aged yet */
+	SL_ASSERT(rte_ring_empty(rings[ring]));
+	sl_shard_tx_poll(tx, 1100);     /* aged: all three go */
+	while (rte_ring_dequeue(rings[ring], (void **)&c) == 0) {
+		SL_ASSERT_EQ(c->nrec, 1);
+		seen |= 1ull << c->stream;
+		got++;
+		rte_mempool_put(pool, c);
+	}
+	SL_ASSERT_EQ(got, 3);
+	SL_ASSERT_EQ(seen, (1ull << 0) | (1ull << 5) | (1ull << 63));
+	sl_shard_tx_poll(tx, 5000);     /* nothing open: nothing sent */
+	SL_ASSERT(rte_ring_empty(rings[ring]));
+	SL_ASSERT_EQ(sl_shard_tx_flush(tx), 0);
+	sl_shard_tx_free(tx);
+	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
+	teardown();
+	return 0;
+}
+
 static const struct sl_test_case cases[] = {
+	SL_TEST(test_poll_sends_aged_chunks_of_each_open_stream),
 	SL_TEST(test_streams_get_their_own_chunks_on_the_shard_ring),
 	SL_TEST(test_shard_of_is_stable_and_in_range),
 	SL_TEST(test_records_of_a_flow_keep_their_order),

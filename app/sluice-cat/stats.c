@@ -216,7 +216,8 @@ cat_stats(char *const *paths, int n, struct sl_reader_stats *rs)
 				fprintf(stderr, "sluice-cat: %s: cannot list it\n", paths[k]);
 				errors++;
 			}
-			qsort(W.paths + from, W.n - from, sizeof(*W.paths), cmp_str);
+			if (W.n - from > 1) /* qsort(NULL, 0) is undefined */
+				qsort(W.paths + from, W.n - from, sizeof(*W.paths), cmp_str);
 		} else if (add(paths[k]) != 0) {
 			errors++;
 		}
@@ -233,7 +234,8 @@ cat_stats(char *const *paths, int n, struct sl_reader_stats *rs)
 	}
 	free(W.paths);
 	memset(&W, 0, sizeof(W));
-	qsort(g, ng, sizeof(*g), cmp_group);
+	if (ng > 1)
+		qsort(g, ng, sizeof(*g), cmp_group);
 	memset(&total, 0, sizeof(total));
 	for (i = 0; i < ng; i++) {
 		put_line(g[i].name, &g[i]);

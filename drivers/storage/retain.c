@@ -296,7 +296,8 @@ list_shard(struct sl_retain *r, uint32_t di, DIR *dir)
 		}
 		seqs[n++] = seq;
 	}
-	qsort(seqs, n, sizeof(*seqs), cmp_u64);
+	if (n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(seqs, n, sizeof(*seqs), cmp_u64);
 	for (i = 0; i < n && rc == 0; i++) {
 		struct rdir *d = &r->dirs[di];
 

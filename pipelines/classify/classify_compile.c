@@ -537,7 +537,8 @@ cl_compile(struct sl_classify *c, const char *cache_dir, bool check_only, struct
 	if (path[0] != '\0' && c->n_db > 0)
 		cache_save(c, cache_dir, path, key);
 scratch:
-	qsort(c->db, c->n_db, sizeof(c->db[0]), db_cmp);
+	if (c->n_db > 1) /* qsort(NULL, 0) is undefined */
+		qsort(c->db, c->n_db, sizeof(c->db[0]), db_cmp);
 	c->db_size = 0;
 	for (i = 0; i < c->n_db; i++) {
 		size_t size = 0;

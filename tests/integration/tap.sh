@@ -35,3 +35,22 @@ it_need() {
 		[ -x "$b" ] || { notok "built: $b is missing"; finish; }
 	done
 }
+
+# it_gen ARGS...: sluice-gen ($GEN) with ARGS; on failure a failed check and
+# the end of the script.
+it_gen() {
+	"$GEN" "$@" 2>"$T/gen.err" ||
+		{ notok "sluice-gen failed: $(head -c 300 "$T/gen.err")"; finish; }
+}
+
+# it_import PCAP OUT [FLAGS...]: import a capture with sluice ($SLUICE) on
+# one lcore (--file-prefix $IT_PREFIX), exit on idle, at most 60 s;
+# stdout/stderr in $T/sluice.out and $T/sluice.err. Returns its status.
+it_import() {
+	local pcap=$1 out=$2
+	shift 2
+	mkdir -p "$out"
+	timeout -k 5 60 "$SLUICE" --no-pci --no-huge -m 512 --file-prefix "$IT_PREFIX" -l 0 \
+		--vdev "net_pcap0,rx_pcap=$pcap" -- --out "$out" --idle-exit 300 \
+		--stats-interval 0 "$@" >"$T/sluice.out" 2>"$T/sluice.err"
+}

@@ -27,6 +27,7 @@
 #include "sl_decode.h"
 #include "sl_shard.h"
 #include "sl_store.h"
+#include "sl_tcp.h"
 
 #define SL_WORKER_COUNTERS(X) \
 	X(rx_bursts,    "non-empty RX bursts") \
@@ -85,6 +86,10 @@ struct sl_worker {
 	struct sl_decode *decode;
 	struct sl_classify_worker *cls; /**< rules, or NULL: everything kept in stream 0 */
 	struct sl_shard_tx *shard;
+	struct sl_tcp *tcp;             /**< TCP stage, or NULL (no --listen or --tcp none) */
+	int tcp_drained;                /**< TCP connections emptied and reset at stop */
+	uint64_t rx_ns;                 /**< receive time for TCP messages being delivered */
+	uint64_t now;                   /**< TSC of the current burst or poll */
 	uint8_t *lin;                   /**< SL_WORKER_LIN_MAX bytes: a chained datagram made contiguous */
 	int32_t year;                   /**< UTC year of year_lo..year_hi (RFC 3164 timestamps) */
 	uint64_t year_lo, year_hi;      /**< rx_ns range of that year */
@@ -115,6 +120,7 @@ struct sl_writer {
 	uint16_t n_shards;
 	volatile int done;
 	uint32_t slice;                 /**< bytes compressed per poll; 0: a whole batch */
+	uint32_t pause_us;              /**< testing: sleep this long per chunk (--writer-pause-us) */
 	uint32_t next_work;             /**< round robin over stores for compression */
 	uint64_t next_poll;
 	uint64_t next_tick;
@@ -151,6 +157,8 @@ struct sl_ctr_set sl_writer_counters(const struct sl_writer *w);
 
 /** Worker steps, exposed for tests: one RX burst; drain. */
 unsigned int sl_worker_rx(struct sl_worker *w, const struct sl_run *run);
+/** Fill the sink and tx of TCP stage parameters for worker @p w. */
+void sl_worker_tcp_params(struct sl_worker *w, struct sl_tcp_params *p);
 /** @return 1 when the worker finished draining. */
 int sl_worker_drain(struct sl_worker *w);
 /** Writer step: take chunks, flush aged batches. @return chunks taken. */

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <netinet/in.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -114,17 +116,36 @@ year_of(struct sl_worker *w, uint64_t rx_ns)
 	return w->year;
 }
 
-static inline void
-ingest(struct sl_worker *w, const struct sl_dgram *d, uint64_t rx_ns, uint64_t now)
+/* The flow of a message, as the record keeps it. */
+struct flow {
+	const struct sl_ip *src, *dst;
+	uint16_t sport, dport;
+	uint32_t hash;
+	uint16_t flags;       /* SL_REC_F_* known before parsing */
+	uint8_t transport;
+};
+
+/*
+ * Parse, classify and store one message. @p p is its bytes when contiguous,
+ * else NULL and @p d's chain holds them. @p hold: the sender can wait
+ * (TCP), so a shard that cannot take it now returns -EAGAIN instead of
+ * dropping. @return 0 (stored, or dropped and counted), -EAGAIN.
+ */
+static inline int
+store_msg(struct sl_worker *w, const uint8_t *p, const struct sl_dgram *d,
+	  uint32_t len, uint32_t orig_len, const struct flow *fl, uint64_t rx_ns,
+	  uint64_t now, bool hold)
 {
-	uint32_t len = trim_len(d), copy;
 	struct sl_verdict v = { .keep = 1 };
-	const uint8_t *p = NULL;
 	struct sl_parsed pm;
 	struct sl_rec *r;
+	uint32_t copy;
 
+	if (hold && !sl_shard_can_take(w->shard, fl->hash))
+		return -EAGAIN; /* before classify: its counters count once */
 	if (w->parse) {
-		p = msg_bytes(w, d, len);
+		if (p == NULL)
+			p = msg_bytes(w, d, len);
 		sl_parse_msg(p, RTE_MIN(len, (uint32_t)SL_WORKER_LIN_MAX),
 			     year_of(w, rx_ns), &pm);
 		if (w->cls != NULL) {
@@ -132,48 +153,113 @@ ingest(struct sl_worker *w, const struct sl_dgram *d, uint64_t rx_ns, uint64_t n
 				.p = p,
 				.len = RTE_MIN(len, (uint32_t)SL_WORKER_LIN_MAX),
 				.parsed = &pm,
-				.transport = SL_TRANSPORT_UDP,
-				.dport = d->dport,
+				.transport = fl->transport,
+				.dport = fl->dport,
 			};
 
 			sl_classify_one(w->cls, &cm, &v);
 			if (!v.keep)
-				return; /* counted by classify (drop_rule) */
+				return 0; /* counted by classify (drop_rule) */
 		}
 	} else {
 		pm.severity = SL_SEV_NONE;
 		pm.facility = SL_FAC_NONE;
 		pm.flags = 0;
 	}
-	r = sl_shard_reserve(w->shard, d->hash, v.stream, len, rx_ns, now, &copy);
+	if (hold)
+		r = sl_shard_reserve_hold(w->shard, fl->hash, v.stream, orig_len, rx_ns, now,
+					  &copy);
+	else
+		r = sl_shard_reserve(w->shard, fl->hash, v.stream, orig_len, rx_ns, now, &copy);
 	if (unlikely(r == NULL))
-		return;
+		return hold ? -EAGAIN : 0;
+	if (copy > len)
+		copy = len;
 	r->rx_ns = rx_ns;
-	memcpy(r->src, d->src.b, 16);
-	memcpy(r->dst, d->dst.b, 16);
-	r->sport = d->sport;
-	r->dport = d->dport;
+	memcpy(r->src, fl->src->b, 16);
+	memcpy(r->dst, fl->dst->b, 16);
+	r->sport = fl->sport;
+	r->dport = fl->dport;
 	r->tenant = 0;
 	r->stream = v.stream;
 	r->rule = (uint16_t)v.rule;
-	r->flags = d->flags | (copy < len ? SL_REC_F_TRUNCATED : 0) |
+	r->flags = fl->flags | (copy < orig_len ? SL_REC_F_TRUNCATED : 0) |
 		   (pm.flags & SL_PARSE_F_ERR ? SL_REC_F_PARSE_ERR : 0);
 	r->severity = pm.severity;
 	r->facility = pm.facility;
-	r->transport = SL_TRANSPORT_UDP;
+	r->transport = fl->transport;
 	r->tags = v.tags;
 	if (p != NULL && copy <= SL_WORKER_LIN_MAX)
 		rte_memcpy(r + 1, p, copy);
 	else
 		mbuf_copy((uint8_t *)(r + 1), d->m, d->off, copy);
+	return 0;
+}
+
+static inline void
+ingest(struct sl_worker *w, const struct sl_dgram *d, uint64_t rx_ns, uint64_t now)
+{
+	uint32_t len = trim_len(d);
+	struct flow fl = {
+		.src = &d->src, .dst = &d->dst, .sport = d->sport, .dport = d->dport,
+		.hash = d->hash, .flags = d->flags, .transport = SL_TRANSPORT_UDP,
+	};
+
+	store_msg(w, NULL, d, len, len, &fl, rx_ns, now, false);
+}
+
+/* The TCP stage's sink: a framed message from a connection. */
+static int
+tcp_sink(void *arg, const struct sl_tcp_msg *m)
+{
+	struct sl_worker *w = arg;
+	struct flow fl = {
+		.src = m->src, .dst = m->dst, .sport = m->sport, .dport = m->dport,
+		.hash = m->hash, .flags = m->flags, .transport = SL_TRANSPORT_TCP,
+	};
+
+	if (store_msg(w, m->p, NULL, m->len, m->orig_len, &fl, w->rx_ns, w->now, true) != 0)
+		return -EAGAIN;
+	w->ctr[SL_WORKER_msgs]++;
+	return 0;
+}
+
+static uint16_t
+tcp_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct sl_worker *w = arg;
+	uint16_t sent = rte_eth_tx_burst(w->port_id, w->queue, pkts, n);
+
+	w->ctr[SL_WORKER_tx_pkts] += sent;
+	return sent;
+}
+
+void
+sl_worker_tcp_params(struct sl_worker *w, struct sl_tcp_params *p)
+{
+	p->sink = tcp_sink;
+	p->sink_arg = w;
+	p->tx = tcp_tx;
+	p->tx_arg = w;
+}
+
+/* TCP timers and connections waiting for the shard. */
+static inline void
+tcp_poll(struct sl_worker *w, uint64_t now)
+{
+	if (w->tcp == NULL)
+		return;
+	w->now = now;
+	w->rx_ns = realtime_ns();
+	sl_tcp_poll(w->tcp, now);
 }
 
 unsigned int
 sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
 {
 	struct rte_mbuf *pkts[SL_BURST], *tx[SL_BURST], *done[SL_BURST];
-	struct sl_dgram dg[SL_BURST];
-	uint16_t n, nd, ntx = 0, sent, i;
+	struct sl_dgram dg[SL_BURST], tseg[SL_BURST];
+	uint16_t n, nd, ntx = 0, sent, i, nu = 0, nt = 0;
 	uint64_t now, rx_ns;
 
 	if (w->backpressure && sl_shard_tx_backlog(w->shard) != 0) {
@@ -183,6 +269,7 @@ sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
 
 		now = rte_rdtsc();
 		sl_shard_tx_poll(w->shard, now);
+		tcp_poll(w, now);
 		w->last_rx_tsc = now;
 		w->last_poll = now; /* a pause is not a stall */
 		w->ctr[SL_WORKER_rx_paused]++;
@@ -201,6 +288,7 @@ sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
 	w->last_poll = now;
 	if (now >= w->next_poll) {
 		sl_shard_tx_poll(w->shard, now);
+		tcp_poll(w, now);
 		w->next_poll = now + run->poll_tsc;
 		/* Reassembly timeouts run inside decode bursts: give it an
 		 * empty one now and then when traffic stops. */
@@ -220,11 +308,23 @@ sl_worker_rx(struct sl_worker *w, const struct sl_run *run)
 			if (i + 1 < nd)
 				rte_prefetch0(rte_pktmbuf_mtod_offset(dg[i + 1].m,
 							void *, dg[i + 1].off));
+			if (unlikely(dg[i].proto == IPPROTO_TCP)) {
+				tseg[nt++] = dg[i];
+				continue;
+			}
 			ingest(w, &dg[i], rx_ns, now);
-			done[i] = dg[i].m;
+			done[nu++] = dg[i].m;
 		}
-		rte_pktmbuf_free_bulk(done, nd);
-		w->ctr[SL_WORKER_msgs] += nd;
+		if (nu) {
+			rte_pktmbuf_free_bulk(done, nu);
+			w->ctr[SL_WORKER_msgs] += nu;
+		}
+		if (nt) {
+			/* decode hands TCP on only when the stage exists */
+			w->rx_ns = rx_ns;
+			w->now = now;
+			sl_tcp_input(w->tcp, tseg, nt, now);
+		}
 	}
 	if (ntx) {
 		sent = rte_eth_tx_burst(w->port_id, w->queue, tx, ntx);
@@ -247,6 +347,18 @@ sl_worker_drain(struct sl_worker *w)
 		/* Datagrams still in reassembly will never complete. */
 		sl_decode_flush(w->decode);
 		w->flushed = 1;
+	}
+	if (w->tcp != NULL && !w->tcp_drained) {
+		/* What connections hold goes to the shards (as far as the
+		 * rings take it: retried), then every connection is reset. */
+		uint64_t now = rte_rdtsc();
+
+		sl_shard_tx_poll(w->shard, now);
+		w->now = now;
+		w->rx_ns = realtime_ns();
+		if (sl_tcp_drain(w->tcp, now) != 0)
+			return 0;
+		w->tcp_drained = 1;
 	}
 	if (sl_shard_tx_flush(w->shard) != 0)
 		return 0;

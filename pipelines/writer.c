@@ -55,6 +55,8 @@ chunk_store(struct sl_writer *w, struct sl_writer_shard *ws, struct sl_chunk *c,
 	if (st->pending_since == 0 || after != before + c->used)
 		st->pending_since = after ? now : 0;
 	rte_mempool_put(rte_mempool_from_obj(c), c);
+	if (unlikely(w->pause_us))
+		rte_delay_us_sleep(w->pause_us); /* --writer-pause-us: slow storage, for tests */
 }
 
 /*

@@ -21,6 +21,7 @@ struct sl_app {
 	struct sl_port port;
 	bool port_up;
 	bool backpressure;               /**< workers pause RX while writers are behind */
+	bool tcp_on;                     /**< a TCP stage per worker: --listen and a --tcp port */
 	struct sl_run run;
 	struct rte_mempool *chunk_pool;
 	uint32_t chunk_cap;

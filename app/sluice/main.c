@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -203,8 +204,15 @@ print_plan(FILE *f, const struct sl_app *app)
 		fprintf(f, "plan: no --rules: every message is kept in stream 'default'%s\n",
 			o->no_parse ? " (--parse off: headers not parsed)" : "");
 	}
-	if (o->tcp_given)
-		fprintf(f, "plan: note: --tcp given, but the TCP receiver is not in this build; TCP is counted and ignored\n");
+	if (app->tcp_on)
+		fprintf(f, "plan: tcp: up to %" PRIu64 " connections per worker (%" PRIu64
+			" half-open before SYN cookies), window %" PRIu64 " KiB, idle reset after %"
+			PRIu64 " s, %" PRIu64 " MiB of buffers per worker\n",
+			o->tcp_max_conns, o->tcp_halfopen ? o->tcp_halfopen : o->tcp_max_conns / 8,
+			RTE_MAX(o->tcp_rcvbuf, o->max_msg + 65536) >> 10, o->tcp_idle_ms / 1000,
+			o->tcp_mem >> 20);
+	else if (o->tcp_given && o->n_listen == 0)
+		fprintf(f, "plan: note: --tcp needs --listen (the address TCP answers from); TCP is counted and ignored\n");
 }
 
 /*
@@ -432,6 +440,7 @@ build(struct sl_app *app, char *err, size_t len)
 			.frag_timeout_ms = (uint32_t)o->frag_timeout_ms,
 			.frag_max_mbufs = (uint32_t)o->frag_flows * FRAG_MBUFS_PER_FLOW,
 			.rx_cksum_offload = app->port.rx_cksum,
+			.tcp = app->tcp_on,
 			.socket_id = socket,
 		};
 		struct sl_shard_params shp = {
@@ -476,6 +485,36 @@ build(struct sl_app *app, char *err, size_t len)
 				 w, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
+		if (app->tcp_on) {
+			struct sl_tcp_params tp = {
+				.ports = o->tcp_ports,
+				.mac = app->port.mac,
+				.pool = app->port.pool,
+				.max_conns = (uint32_t)o->tcp_max_conns,
+				.max_halfopen = (uint32_t)o->tcp_halfopen,
+				.rcvbuf = (uint32_t)o->tcp_rcvbuf,
+				.mem_cap = o->tcp_mem,
+				.mss4 = (uint16_t)(app->port.mtu - 40),
+				.mss6 = (uint16_t)(app->port.mtu - 60),
+				.idle_ms = (uint32_t)o->tcp_idle_ms,
+				.tsc_hz = app->run.tsc_hz,
+				.framing = { .max_msg = (uint32_t)o->max_msg },
+				.worker = (uint16_t)w,
+				.socket_id = socket,
+			};
+
+			if (getrandom(tp.secret, sizeof(tp.secret), 0) != sizeof(tp.secret)) {
+				snprintf(err, len, "worker %u: getrandom: %s", w, strerror(errno));
+				return -EIO;
+			}
+			sl_worker_tcp_params(wk, &tp);
+			wk->tcp = sl_tcp_create(&tp);
+			if (wk->tcp == NULL) {
+				snprintf(err, len, "worker %u: cannot create the TCP stage: %s",
+					 w, rte_strerror(rte_errno));
+				return -ENOMEM;
+			}
+		}
 	}
 
 	for (i = 0; i < nwr; i++) {
@@ -486,6 +525,7 @@ build(struct sl_app *app, char *err, size_t len)
 		/* Beside a worker, compress a slice per poll so RX is polled
 		 * between slices. */
 		wr->slice = writer_shares_lcore(app, i) ? SHARED_SLICE : 0;
+		wr->pause_us = (uint32_t)o->writer_pause_us;
 		for (s = 0; s < app->n_shards; s++)
 			wr->n_shards += app->shard_writer[s] == i;
 		wr->shards = calloc(wr->n_shards ? wr->n_shards : 1, sizeof(*wr->shards));
@@ -552,6 +592,7 @@ teardown(struct sl_app *app)
 
 	if (app->workers)
 		for (i = 0; i < app->roles.n_workers; i++) {
+			sl_tcp_free(app->workers[i].tcp);
 			sl_shard_tx_free(app->workers[i].shard);
 			sl_decode_free(app->workers[i].decode);
 			sl_classify_worker_free(app->workers[i].cls);
@@ -625,14 +666,26 @@ main(int argc, char **argv)
 	app.run.poll_tsc = app.run.tsc_hz / 10000; /* 100 us */
 	app.start_tsc = rte_rdtsc();
 
+	/* TCP answers from a --listen address, on the --tcp ports. */
+	if (app.opt.n_listen > 0) {
+		unsigned int b;
+
+		for (b = 0; b < sizeof(app.opt.tcp_ports); b++)
+			app.tcp_on |= app.opt.tcp_ports[b] != 0;
+	}
 	{
+		/* TCP connections hold received mbufs until their messages are
+		 * framed: --tcp-mem of them per worker, and some for ACKs. */
+		uint32_t buf = app.opt.mbuf_size ? (uint32_t)app.opt.mbuf_size :
+			RTE_MBUF_DEFAULT_BUF_SIZE;
+		uint32_t tcp_mbufs = app.tcp_on ? (uint32_t)(app.opt.tcp_mem / buf) + 256 : 0;
 		struct sl_port_params pp = {
 			.port_id = app.opt.port,
 			.nb_queues = (uint16_t)app.roles.n_workers,
 			.nb_rxd = (uint16_t)app.opt.rxd,
 			.nb_txd = (uint16_t)app.opt.txd,
 			.extra_mbufs = (uint32_t)(app.opt.frag_flows * FRAG_MBUFS_PER_FLOW +
-					       app.opt.extra_mbufs),
+					       app.opt.extra_mbufs) + tcp_mbufs,
 			.mbuf_data_size = (uint16_t)app.opt.mbuf_size,
 			.socket_id = -1,
 		};

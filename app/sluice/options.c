@@ -97,8 +97,13 @@ opt_udp(struct sl_options *o, const char *v, char *err, size_t len)
 static int
 opt_tcp(struct sl_options *o, const char *v, char *err, size_t len)
 {
+	if (strcmp(v, "none") == 0) {
+		memset(o->tcp_ports, 0, sizeof(o->tcp_ports));
+		o->tcp_given = true;
+		return 0;
+	}
 	if (sl_parse_ports(v, o->tcp_ports) < 0)
-		return ERR("--tcp: '%s' is not a list of ports 1-65535 (e.g. 514,601)", v);
+		return ERR("--tcp: '%s' is not a list of ports 1-65535 (e.g. 514,601) or none", v);
 	o->tcp_given = true;
 	return 0;
 }
@@ -322,9 +327,10 @@ opt_retain(struct sl_options *o, const char *v, char *err, size_t len)
 	return size_in("--retain", v, MIN_RETAIN, 1ull << 60, &o->retain_bytes, err, len);
 }
 
-/* A duration: plain ms, or a number with ms, s, m, h or d. */
+/* A duration: plain ms, or a number with ms, s, m, h or d; @p min..@p max ms. */
 static int
-opt_segment_age(struct sl_options *o, const char *v, char *err, size_t len)
+duration_in(const char *flag, const char *v, uint64_t min, uint64_t max, uint64_t *out,
+	    char *err, size_t len)
 {
 	static const struct { const char *sfx; uint64_t ms; } units[] = {
 		{ "", 1 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 },
@@ -337,17 +343,62 @@ opt_segment_age(struct sl_options *o, const char *v, char *err, size_t len)
 	errno = 0;
 	n = strtoull(v, &end, 10);
 	if (errno || end == v || *v == '-' || *v == '+')
-		return ERR("--segment-age: '%s' is not a duration (ms, or a number with s, m, h or d: 30s, 10m, 1h)", v);
+		return ERR("%s: '%s' is not a duration (ms, or a number with s, m, h or d: 30s, 10m, 1h)",
+			   flag, v);
 	for (i = 0; i < SL_DIM(units); i++)
 		if (strcmp(end, units[i].sfx) == 0)
 			break;
 	if (i == SL_DIM(units))
-		return ERR("--segment-age: '%s': unknown unit '%s' (ms, s, m, h or d)", v, end);
-	if (n > MAX_SEGMENT_AGE_MS / units[i].ms)
-		return ERR("--segment-age: '%s' is longer than %llu days", v,
-			   (unsigned long long)(MAX_SEGMENT_AGE_MS / 86400000));
-	o->segment_age_ms = n * units[i].ms;
+		return ERR("%s: '%s': unknown unit '%s' (ms, s, m, h or d)", flag, v, end);
+	if (n > max / units[i].ms)
+		return ERR("%s: '%s' is longer than %llu ms", flag, v, (unsigned long long)max);
+	if (n * units[i].ms < min)
+		return ERR("%s: '%s' is shorter than %llu ms", flag, v, (unsigned long long)min);
+	*out = n * units[i].ms;
 	return 0;
+}
+
+static int
+opt_segment_age(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return duration_in("--segment-age", v, 0, MAX_SEGMENT_AGE_MS, &o->segment_age_ms,
+			   err, len);
+}
+
+static int
+opt_tcp_idle(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return duration_in("--tcp-idle", v, 1000, 7 * 86400000ull, &o->tcp_idle_ms, err, len);
+}
+
+static int
+opt_tcp_max_conns(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--tcp-max-conns", v, 4, 4u << 20, &o->tcp_max_conns, err, len);
+}
+
+static int
+opt_tcp_halfopen(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--tcp-halfopen", v, 1, 4u << 20, &o->tcp_halfopen, err, len);
+}
+
+static int
+opt_tcp_rcvbuf(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return size_in("--tcp-rcvbuf", v, 4096, 1u << 30, &o->tcp_rcvbuf, err, len);
+}
+
+static int
+opt_tcp_mem(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return size_in("--tcp-mem", v, 1u << 20, 1ull << 36, &o->tcp_mem, err, len);
+}
+
+static int
+opt_writer_pause(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--writer-pause-us", v, 0, 1000000, &o->writer_pause_us, err, len);
 }
 
 static int
@@ -368,7 +419,12 @@ static const struct opt_def opt_defs[] = {
 	{ "out", 1, opt_out, "DIR", "where segments go (required)" },
 	{ "listen", 1, opt_listen, "ADDR[/LEN]", "an address the node answers on (ARP/ND, ICMP); repeatable; without it UDP to any address is ingested" },
 	{ "udp", 1, opt_udp, "PORTS", "UDP ports to ingest (default " DEF_UDP_PORTS ")" },
-	{ "tcp", 1, opt_tcp, "PORTS", "TCP ports to ingest (default " DEF_TCP_PORTS "; the TCP receiver is not in this build)" },
+	{ "tcp", 1, opt_tcp, "PORTS", "TCP ports to ingest, or none (default " DEF_TCP_PORTS "; needs --listen)" },
+	{ "tcp-max-conns", 1, opt_tcp_max_conns, "N", "TCP connections per worker, all states; more are refused (default 16384)" },
+	{ "tcp-halfopen", 1, opt_tcp_halfopen, "N", "half-open TCP connections per worker before SYN cookies (default max-conns/8)" },
+	{ "tcp-idle", 1, opt_tcp_idle, "DURATION", "reset TCP connections idle this long (default 5m)" },
+	{ "tcp-rcvbuf", 1, opt_tcp_rcvbuf, "BYTES", "TCP receive window per connection (default 256K; at least max-msg + 64K)" },
+	{ "tcp-mem", 1, opt_tcp_mem, "BYTES", "mbuf memory a worker's TCP connections may hold (default 32M)" },
 	{ "workers", 1, opt_workers, "LCORES", "worker lcores, e.g. 1-3 (default: see README)" },
 	{ "writers", 1, opt_writers, "LCORES", "writer lcores (default: see README)" },
 	{ "shards", 1, opt_shards, "N", "shard queues (default: two per writer lcore of its own, one per writer sharing a worker's lcore)" },
@@ -397,6 +453,7 @@ static const struct opt_def opt_defs[] = {
 	{ "tenants", 1, opt_tenants, "FILE", "tenant table (not in this build)" },
 	{ "retain", 1, opt_retain, "BYTES", "keep the segments under --out below BYTES: the oldest sealed ones are deleted (default: keep all)" },
 	{ "metrics", 1, opt_metrics, "ADDR:PORT", "metrics endpoint (not in this build)" },
+	{ "writer-pause-us", 1, opt_writer_pause, "US", "testing: writers sleep US per chunk taken (slow storage)" },
 	{ "help", 0, NULL, NULL, "this text" },
 };
 
@@ -444,6 +501,10 @@ sl_options_parse(int argc, char **argv, struct sl_options *o, char *err, size_t 
 	o->rx_backpressure = -1;
 	o->frag_flows = DEF_FRAG_FLOWS;
 	o->frag_timeout_ms = DEF_FRAG_TIMEOUT;
+	o->tcp_max_conns = 16384;
+	o->tcp_idle_ms = 300000;
+	o->tcp_rcvbuf = 256 << 10;
+	o->tcp_mem = 32 << 20;
 
 	for (i = 0; i < N; i++) {
 		lopts[i].name = opt_defs[i].name;

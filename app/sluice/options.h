@@ -49,6 +49,12 @@ struct sl_options {
 	uint64_t ring_size;              /**< --ring-size: chunks per worker->shard ring */
 	uint64_t frag_flows;             /**< --frag-flows */
 	uint64_t frag_timeout_ms;        /**< --frag-timeout */
+	uint64_t tcp_max_conns;          /**< --tcp-max-conns (per worker) */
+	uint64_t tcp_halfopen;           /**< --tcp-halfopen, 0: max_conns / 8 */
+	uint64_t tcp_idle_ms;            /**< --tcp-idle */
+	uint64_t tcp_rcvbuf;             /**< --tcp-rcvbuf */
+	uint64_t tcp_mem;                /**< --tcp-mem (per worker) */
+	uint64_t writer_pause_us;        /**< --writer-pause-us (testing) */
 };
 
 /**

@@ -77,6 +77,19 @@ sl_stats_print(FILE *f, struct sl_app *app, bool final)
 		print_set(f, ds, "worker %u", i, final);
 		print_set(f, ss, "worker %u", i, final);
 		dropped += drops_of(&ds) + drops_of(&ss);
+		if (w->tcp != NULL) {
+			struct sl_tcp_gauges g;
+
+			/* TCP's drop_* are segments the sender sends again, and
+			 * framing's skipped bytes are parts of truncated
+			 * messages (stored, flagged): neither is in dropped=. */
+			print_set(f, sl_tcp_counters(w->tcp), "worker %u", i, final);
+			print_set(f, sl_tcp_framing_counters(w->tcp), "worker %u", i, final);
+			sl_tcp_gauges(w->tcp, &g);
+			fprintf(f, "worker %u: tcp_now conns=%u halfopen=%u blocked=%u zero_window=%u"
+				" held_kib=%" PRIu64 " held_mbufs=%u\n", i, g.conns, g.halfopen,
+				g.blocked, g.zero_window, g.held_bytes >> 10, g.held_mbufs);
+		}
 		if (w->cls != NULL) {
 			struct sl_ctr_set cs = sl_classify_counters(w->cls);
 

@@ -8,6 +8,8 @@
 #   sl_sluice_start BUILD OUT LOG [sluice options...]
 #   sl_sluice_stop [SECS]    SIGINT, wait (bounded); rc in SL_SLUICE_RC
 #   sl_ns_cleanup            stop sluice, delete the namespaces (idempotent)
+#   sl_ns_setup_relay ID     three namespaces: sender -- relay -- node
+#   sl_relay_start BUILD [tcp_relay options...]  / sl_relay_stop [SECS]
 #
 # Topology (ID is normally $$, so parallel runs do not clash):
 #
@@ -32,6 +34,13 @@ SL_SLUICE_PID=
 SL_SLUICE_RC=
 SL_SLUICE_LOG=
 SL_NS_WHY=
+# sl_ns_setup_relay only.
+SL_NS_RELAY=
+SL_IF_RELAY_SND=
+SL_IF_RELAY_NODE=
+SL_RELAY_PID=
+SL_RELAY_RC=
+SL_RELAY_LOG=
 
 # Can this process build namespaces? Sets SL_NS_WHY when not.
 sl_ns_check() {
@@ -247,10 +256,21 @@ sl_ns_cleanup() {
 			kill -KILL "$p" 2>/dev/null
 		done
 	fi
+	# The relay namespace (sl_ns_setup_relay): the relay, if it still
+	# runs, is ours too.
+	if [ -n "${SL_NS_RELAY:-}" ] && ip netns pids "$SL_NS_RELAY" >/dev/null 2>&1; then
+		local p
+		for p in $(ip netns pids "$SL_NS_RELAY" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+	fi
 	[ -n "${SL_NS_NODE:-}" ] && ip netns del "$SL_NS_NODE" 2>/dev/null
 	[ -n "${SL_NS_SND:-}" ] && ip netns del "$SL_NS_SND" 2>/dev/null
+	[ -n "${SL_NS_RELAY:-}" ] && ip netns del "$SL_NS_RELAY" 2>/dev/null
 	SL_NS_NODE=
 	SL_NS_SND=
+	SL_NS_RELAY=
+	SL_RELAY_PID=
 	return 0
 }
 
@@ -266,4 +286,161 @@ sl_log_value() {
 sl_log_sum() {
 	grep "^$2" "$1" 2>/dev/null | tr ' ' '\n' |
 		awk -F= -v k="$3" '$1 == k { s += $2 } END { print s + 0 }'
+}
+
+# sl_ns_setup_relay ID: sender and node namespaces as sl_ns_setup makes
+# them (same variables, names and addresses), but joined through a third
+# namespace where tcp_relay (tests/netns/relay.c) bridges two veth pairs
+# with loss, duplication, reordering and delay:
+#
+#   netns sl-snd-ID          netns sl-rly-ID                  netns sl-node-ID
+#   sls-ID 10.99.0.2/24 <-> slrs-ID  [tcp_relay]  slrn-ID <-> sln-ID (sluice)
+#          fd99::2/64       (no addresses, no IPv6)
+#
+# SL_NS_RELAY, SL_IF_RELAY_SND (peer of the sender's veth, tcp_relay --a)
+# and SL_IF_RELAY_NODE (peer of the node's, --b). Offloads are off on all
+# four ends. Until the relay runs nothing crosses. On failure, cleans what
+# it made.
+sl_ns_setup_relay() {
+	local id=$1 ifc
+	SL_NS_NODE="sl-node-$id"
+	SL_NS_SND="sl-snd-$id"
+	SL_NS_RELAY="sl-rly-$id"
+	SL_IF_NODE="sln-$id"
+	SL_IF_SND="sls-$id"
+	SL_IF_RELAY_SND="slrs-$id"
+	SL_IF_RELAY_NODE="slrn-$id"
+	if [ ${#SL_IF_NODE} -gt 15 ]; then
+		SL_IF_NODE="sln-${id: -10}"
+		SL_IF_SND="sls-${id: -10}"
+	fi
+	if [ ${#SL_IF_RELAY_SND} -gt 15 ]; then
+		SL_IF_RELAY_SND="slrs-${id: -10}"
+		SL_IF_RELAY_NODE="slrn-${id: -10}"
+	fi
+
+	if ! ip netns add "$SL_NS_NODE"; then
+		SL_NS_NODE=''
+		SL_NS_SND=''
+		SL_NS_RELAY=''
+		return 1
+	fi
+	if ! ip netns add "$SL_NS_SND"; then
+		SL_NS_SND=''
+		SL_NS_RELAY=''
+		sl_ns_cleanup
+		return 1
+	fi
+	if ! ip netns add "$SL_NS_RELAY"; then
+		SL_NS_RELAY=''
+		sl_ns_cleanup
+		return 1
+	fi
+	# Both pairs are created in the relay namespace, each peer straight
+	# into its own namespace: the host namespace never sees any end.
+	if ! ip -n "$SL_NS_RELAY" link add "$SL_IF_RELAY_NODE" type veth \
+		peer name "$SL_IF_NODE" netns "$SL_NS_NODE" ||
+		! ip -n "$SL_NS_RELAY" link add "$SL_IF_RELAY_SND" type veth \
+			peer name "$SL_IF_SND" netns "$SL_NS_SND"; then
+		sl_ns_cleanup
+		return 1
+	fi
+	ip -n "$SL_NS_NODE" link set lo up
+	ip -n "$SL_NS_SND" link set lo up
+	ip -n "$SL_NS_RELAY" link set lo up
+
+	# Node end as in sl_ns_setup: no kernel IPv6 (nothing of the kernel's
+	# own goes into sluice's port). Relay ends: no IPv6 either, so the relay
+	# namespace's kernel sends nothing (RS, MLD) that the relay would pass.
+	sl_in_node sysctl -qw "net.ipv6.conf.$SL_IF_NODE.disable_ipv6=1" || true
+	for ifc in "$SL_IF_RELAY_NODE" "$SL_IF_RELAY_SND"; do
+		ip netns exec "$SL_NS_RELAY" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" || true
+	done
+	sl_in_snd sysctl -qw "net.ipv6.conf.$SL_IF_SND.accept_dad=0" || true
+	sl_in_snd sysctl -qw "net.ipv6.conf.all.accept_dad=0" || true
+
+	if ! sl_ns_offloads_off "$SL_NS_NODE" "$SL_IF_NODE" ||
+		! sl_ns_offloads_off "$SL_NS_SND" "$SL_IF_SND" ||
+		! sl_ns_offloads_off "$SL_NS_RELAY" "$SL_IF_RELAY_NODE" ||
+		! sl_ns_offloads_off "$SL_NS_RELAY" "$SL_IF_RELAY_SND"; then
+		sl_ns_cleanup
+		return 1
+	fi
+	if ! ip -n "$SL_NS_SND" addr add "$SL_SND4/24" dev "$SL_IF_SND" ||
+		! ip -n "$SL_NS_SND" -6 addr add "$SL_SND6/64" dev "$SL_IF_SND" nodad ||
+		! ip -n "$SL_NS_RELAY" link set "$SL_IF_RELAY_NODE" up ||
+		! ip -n "$SL_NS_RELAY" link set "$SL_IF_RELAY_SND" up ||
+		! ip -n "$SL_NS_NODE" link set "$SL_IF_NODE" up ||
+		! ip -n "$SL_NS_SND" link set "$SL_IF_SND" up; then
+		sl_ns_cleanup
+		return 1
+	fi
+	return 0
+}
+
+# sl_relay_start BUILD [tcp_relay options...]: start tcp_relay in the relay
+# namespace between $SL_IF_RELAY_SND (--a; a->b is sender -> node) and
+# $SL_IF_RELAY_NODE (--b), in the background, bounded by `timeout`
+# (SL_RELAY_SECS, default 300: SIGTERM, SIGKILL 5 s later). Waits (10 s at
+# most) for "relay: ready". Output (its counters) in SL_RELAY_LOG (default
+# /tmp/sl-relay-PID.log). Binary: SL_RELAY_BIN, else
+# BUILD/tests/netns/tcp_relay.
+sl_relay_start() {
+	local build=$1 i
+	shift
+	local bin=${SL_RELAY_BIN:-$build/tests/netns/tcp_relay}
+	if [ -z "${SL_NS_RELAY:-}" ]; then
+		echo "netns: sl_relay_start needs sl_ns_setup_relay first" >&2
+		return 1
+	fi
+	if [ ! -x "$bin" ]; then
+		echo "netns: $bin not built" >&2
+		return 1
+	fi
+	SL_RELAY_LOG=${SL_RELAY_LOG:-/tmp/sl-relay-$$.log}
+	SL_RELAY_RC=
+	ip netns exec "$SL_NS_RELAY" timeout -s TERM -k 5 "${SL_RELAY_SECS:-300}" \
+		"$bin" --a "$SL_IF_RELAY_SND" --b "$SL_IF_RELAY_NODE" \
+		--seconds "${SL_RELAY_SECS:-300}" "$@" >"$SL_RELAY_LOG" 2>&1 &
+	SL_RELAY_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		if grep -q '^relay: ready' "$SL_RELAY_LOG" 2>/dev/null; then
+			return 0
+		fi
+		if ! sl_pid_running "$SL_RELAY_PID"; then
+			wait "$SL_RELAY_PID" 2>/dev/null
+			SL_RELAY_RC=$?
+			SL_RELAY_PID=
+			echo "netns: tcp_relay exited (rc $SL_RELAY_RC) before it was ready:" >&2
+			tail -5 "$SL_RELAY_LOG" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "netns: tcp_relay not ready within 10 s" >&2
+	return 1
+}
+
+# sl_relay_stop [SECS]: SIGTERM (it prints its counters and exits), wait up
+# to SECS (default 10), SIGKILL after that. Exit status in SL_RELAY_RC.
+sl_relay_stop() {
+	local secs=${1:-10} i pid=$SL_RELAY_PID c
+	[ -n "$pid" ] || return 0
+	# $pid is `timeout`, which passes SIGTERM on to tcp_relay.
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < secs * 10; i++)); do
+		sl_pid_running "$pid" || break
+		sleep 0.1
+	done
+	if sl_pid_running "$pid"; then
+		echo "netns: tcp_relay did not stop within $secs s; killing it" >&2
+		for c in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
+			kill -KILL "$c" 2>/dev/null
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	SL_RELAY_RC=$?
+	SL_RELAY_PID=
+	[ "$SL_RELAY_RC" -eq 0 ]
 }

@@ -12,6 +12,7 @@
 #include <rte_ether.h>
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
+#include <rte_tcp.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_udp.h>
@@ -129,14 +130,14 @@ cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t *sum)
  * rte_raw_cksum_mbuf, see above); the pseudo-header is built here.
  */
 static inline bool
-udp_cksum_ok(const struct rte_mbuf *m, uint32_t l4_off, uint32_t ulen,
-	     const void *src, const void *dst, size_t alen)
+l4_cksum_ok(const struct rte_mbuf *m, uint32_t l4_off, uint32_t ulen,
+	    const void *src, const void *dst, size_t alen, uint8_t proto)
 {
 	uint32_t raw, s;
 
 	if (cksum_mbuf(m, l4_off, ulen, &raw) != 0)
 		return false;
-	s = __rte_raw_cksum_reduce(pseudo_sum(src, dst, alen, ulen, IPPROTO_UDP));
+	s = __rte_raw_cksum_reduce(pseudo_sum(src, dst, alen, ulen, proto));
 	s += raw;
 	s = (s & 0xffff) + (s >> 16);
 	return s == 0xffff;
@@ -207,8 +208,8 @@ decode_udp(struct sl_decode *d, struct rte_mbuf *m, const struct sl_pkt_info *pi
 		return V_DROP;
 	} else if (!(d->rx_cksum_offload && l4f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)) {
 		bool ok = (pi->flags & SL_REC_F_IPV6) ?
-			udp_cksum_ok(m, pi->l4_off, ulen, src->b, dst->b, 16) :
-			udp_cksum_ok(m, pi->l4_off, ulen, &src->b[12], &dst->b[12], 4);
+			l4_cksum_ok(m, pi->l4_off, ulen, src->b, dst->b, 16, IPPROTO_UDP) :
+			l4_cksum_ok(m, pi->l4_off, ulen, &src->b[12], &dst->b[12], 4, IPPROTO_UDP);
 
 		if (!ok) {
 			DCTR(d, drop_bad_l4_cksum)++;
@@ -216,6 +217,8 @@ decode_udp(struct sl_decode *d, struct rte_mbuf *m, const struct sl_pkt_info *pi
 		}
 	}
 	dg->m = m;
+	dg->proto = IPPROTO_UDP;
+	dg->l2_len = (uint8_t)pi->l3_off;
 	dg->off = pi->l4_off + sizeof(*uh);
 	dg->len = ulen - sizeof(*uh);
 	dg->src = *src;
@@ -227,6 +230,58 @@ decode_udp(struct sl_decode *d, struct rte_mbuf *m, const struct sl_pkt_info *pi
 	dg->hash = flow_hash(dg, IPPROTO_UDP);
 	DCTR(d, udp_dgrams)++;
 	DCTR(d, udp_bytes) += dg->len;
+	return V_OUT;
+}
+
+/* A TCP segment to one of our addresses: header length and checksum are
+ * checked here, everything else is the TCP stage's. */
+static enum verdict
+decode_tcp(struct sl_decode *d, struct rte_mbuf *m, const struct sl_pkt_info *pi,
+	   const struct sl_ip *src, const struct sl_ip *dst, struct sl_dgram *dg)
+{
+	uint8_t hb[20];
+	const struct rte_tcp_hdr *th;
+	uint64_t l4f;
+
+	if (!d->tcp) {
+		DCTR(d, ignored_proto)++;
+		return V_DROP;
+	}
+	if (unlikely(pi->l4_len < sizeof(*th) ||
+		     (th = rte_pktmbuf_read(m, pi->l4_off, sizeof(*th), hb)) == NULL ||
+		     (uint32_t)(th->data_off >> 4) * 4 < sizeof(*th) ||
+		     (uint32_t)(th->data_off >> 4) * 4 > pi->l4_len)) {
+		DCTR(d, drop_bad_l4)++;
+		return V_DROP;
+	}
+	l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (d->rx_cksum_offload && l4f == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
+		DCTR(d, drop_bad_l4_cksum)++;
+		return V_DROP;
+	} else if (!(d->rx_cksum_offload && l4f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)) {
+		bool ok = (pi->flags & SL_REC_F_IPV6) ?
+			l4_cksum_ok(m, pi->l4_off, pi->l4_len, src->b, dst->b, 16, IPPROTO_TCP) :
+			l4_cksum_ok(m, pi->l4_off, pi->l4_len, &src->b[12], &dst->b[12], 4,
+				    IPPROTO_TCP);
+
+		if (!ok) {
+			DCTR(d, drop_bad_l4_cksum)++;
+			return V_DROP;
+		}
+	}
+	dg->m = m;
+	dg->proto = IPPROTO_TCP;
+	dg->l2_len = (uint8_t)pi->l3_off;
+	dg->off = pi->l4_off;
+	dg->len = pi->l4_len;
+	dg->src = *src;
+	dg->dst = *dst;
+	dg->sport = rte_be_to_cpu_16(th->src_port);
+	dg->dport = rte_be_to_cpu_16(th->dst_port);
+	dg->vlan = pi->vlan;
+	dg->flags = pi->flags;
+	dg->hash = flow_hash(dg, IPPROTO_TCP);
+	DCTR(d, tcp_segs)++;
 	return V_OUT;
 }
 
@@ -335,7 +390,7 @@ decode_ipv4(struct sl_decode *d, struct rte_mbuf *m, struct sl_pkt_info *pi,
 	case IPPROTO_ICMP:
 		return sl_decode_icmp4(d, m, pi) ? V_TX : V_DROP;
 	case IPPROTO_TCP:
-		/* The TCP receiver plugs in here. */
+		return decode_tcp(d, m, pi, &src, &dst, dg);
 	default:
 		DCTR(d, ignored_proto)++;
 		return V_DROP;
@@ -455,7 +510,7 @@ decode_ipv6(struct sl_decode *d, struct rte_mbuf *m, struct sl_pkt_info *pi,
 	case IPPROTO_ICMPV6_:
 		return sl_decode_icmp6(d, m, pi, local) ? V_TX : V_DROP;
 	case IPPROTO_TCP:
-		/* The TCP receiver plugs in here. */
+		return decode_tcp(d, m, pi, &src, &dst, dg);
 	default:
 		DCTR(d, ignored_proto)++;
 		return V_DROP;

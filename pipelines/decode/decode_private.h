@@ -33,6 +33,7 @@ struct sl_decode {
 	struct rte_ether_addr mac;    /**< source MAC of replies */
 	bool rx_cksum_offload;        /**< trust the NIC's checksum flags */
 	bool any_dst;                 /**< n_listen == 0: UDP to any address */
+	bool tcp;                     /**< TCP segments to us go to the TCP stage */
 	unsigned int n_v4;            /**< IPv4 listen addresses */
 	unsigned int n_v6;            /**< IPv6 listen addresses */
 	uint32_t *v4;                 /**< n_v4 addresses, network order */

@@ -42,6 +42,7 @@ sl_decode_create(const struct sl_decode_params *p)
 	d->mac = p->mac;
 	d->rx_cksum_offload = p->rx_cksum_offload;
 	d->any_dst = p->n_listen == 0;
+	d->tcp = p->tcp && p->n_listen > 0;
 	memcpy(d->ports, p->udp_ports, sizeof(d->ports));
 	if (p->n_listen > 0) {
 		d->v4 = rte_malloc_socket("sl_decode_v4", p->n_listen * sizeof(*d->v4),

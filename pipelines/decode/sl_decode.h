@@ -32,6 +32,7 @@ struct sl_decode;
 	X(rx_bytes,          "frame bytes seen") \
 	X(udp_dgrams,        "UDP datagrams delivered to ingestion") \
 	X(udp_bytes,         "UDP payload bytes delivered") \
+	X(tcp_segs,          "TCP segments to --listen addresses handed to the TCP stage") \
 	X(frags_in,          "IP fragments received") \
 	X(reassembled,       "datagrams reassembled from fragments") \
 	X(arp_replies,       "ARP requests answered") \
@@ -39,13 +40,13 @@ struct sl_decode;
 	X(echo_replies,      "ICMP/ICMPv6 echo requests answered") \
 	X(ignored_l2,        "frames of other ethertypes (not for us)") \
 	X(ignored_not_local, "IP packets to addresses not in --listen") \
-	X(ignored_proto,     "IP packets of protocols we do not ingest (TCP until the TCP receiver exists, ICMP non-echo)") \
+	X(ignored_proto,     "IP packets of protocols we do not ingest (ICMP non-echo; TCP without --listen or --tcp)") \
 	X(ignored_port,      "UDP datagrams to ports not in --udp") \
 	X(drop_bad_l2,       "truncated Ethernet or VLAN header") \
 	X(drop_bad_ip,       "malformed IP header (version, length, truncated)") \
 	X(drop_bad_ip_cksum, "IPv4 header checksum wrong") \
-	X(drop_bad_l4,       "truncated or malformed UDP header or length") \
-	X(drop_bad_l4_cksum, "UDP checksum wrong (or zero on IPv6)") \
+	X(drop_bad_l4,       "truncated or malformed UDP/TCP header or length") \
+	X(drop_bad_l4_cksum, "UDP/TCP checksum wrong (UDP: or zero on IPv6)") \
 	X(drop_bad_ext_hdr,  "IPv6 extension header chain malformed or too long") \
 	X(drop_frag_bad,     "fragment rejected as malformed or overlapping") \
 	X(drop_frag_evicted, "fragments freed unassembled: the table (flows or mbufs) was full and a newer datagram took the oldest one's place") \
@@ -70,6 +71,7 @@ struct sl_decode_params {
 	                                     exact address is ours, the prefix length is not used */
 	unsigned int n_listen;          /**< 0: ingest UDP to any address, answer nothing */
 	const uint8_t *udp_ports;       /**< 8192-byte bitmap of --udp ports */
+	bool tcp;                       /**< hand TCP segments to local addresses on (proto IPPROTO_TCP) */
 	struct rte_ether_addr mac;      /**< our MAC, source of replies */
 	uint32_t frag_max_flows;        /**< datagrams in reassembly at once (memory cap); 0: 1024 */
 	uint32_t frag_max_per_flow;     /**< fragments per datagram (<= 8192); 0: 64 */
@@ -80,11 +82,16 @@ struct sl_decode_params {
 	int socket_id;                  /**< NUMA socket for tables */
 };
 
-/** One UDP datagram for ingestion. The caller owns and frees @ref m. */
+/**
+ * One UDP datagram, or one TCP segment, for ingestion. The caller owns and
+ * frees @ref m (a TCP segment goes to the TCP stage, which takes it).
+ */
 struct sl_dgram {
 	struct rte_mbuf *m;   /**< packet; after reassembly a chain of segments */
-	uint32_t off;         /**< offset of the UDP payload in the chain */
-	uint32_t len;         /**< UDP payload length */
+	uint32_t off;         /**< offset of the UDP payload / TCP header in the chain */
+	uint32_t len;         /**< UDP payload length / TCP header + payload length */
+	uint8_t proto;        /**< IPPROTO_UDP or IPPROTO_TCP */
+	uint8_t l2_len;       /**< Ethernet + VLAN header bytes at the front of m */
 	struct sl_ip src;     /**< source address */
 	struct sl_ip dst;     /**< destination address */
 	uint16_t sport;       /**< source port, host order */

@@ -180,9 +180,9 @@ chunk_send(struct sl_shard_tx *tx, struct shard_q *q, uint16_t stream)
 	return 0;
 }
 
-struct sl_rec *
-sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
-		 uint32_t len, uint64_t rx_ns, uint64_t now, uint32_t *copy)
+static inline struct sl_rec *
+reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
+	uint32_t len, uint64_t rx_ns, uint64_t now, uint32_t *copy, bool hold)
 {
 	struct shard_q *q = &tx->q[sl_shard_of(hash, tx->n_shards)];
 	uint32_t keep = len <= tx->max_msg ? len : tx->max_msg;
@@ -195,6 +195,10 @@ sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
 	c = q->open[stream];
 
 	if (c != NULL && c->used + need > c->cap) {
+		if (hold && q->bl_n >= SL_SHARD_HOLD_AT) {
+			tx->ctr[SL_SHARD_held_back]++;
+			return NULL;
+		}
 		if (chunk_send(tx, q, stream) != 0) {
 			tx->ctr[SL_SHARD_drop_ring_full]++;
 			return NULL;
@@ -205,7 +209,10 @@ sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
 		void *obj;
 
 		if (unlikely(rte_mempool_get(tx->pool, &obj) != 0)) {
-			tx->ctr[SL_SHARD_drop_no_chunk]++;
+			if (hold)
+				tx->ctr[SL_SHARD_held_back]++;
+			else
+				tx->ctr[SL_SHARD_drop_no_chunk]++;
 			return NULL;
 		}
 		c = obj;
@@ -235,6 +242,26 @@ sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
 		tx->ctr[SL_SHARD_truncated]++;
 	*copy = keep;
 	return r;
+}
+
+struct sl_rec *
+sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
+		 uint32_t len, uint64_t rx_ns, uint64_t now, uint32_t *copy)
+{
+	return reserve(tx, hash, stream, len, rx_ns, now, copy, false);
+}
+
+struct sl_rec *
+sl_shard_reserve_hold(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
+		      uint32_t len, uint64_t rx_ns, uint64_t now, uint32_t *copy)
+{
+	return reserve(tx, hash, stream, len, rx_ns, now, copy, true);
+}
+
+bool
+sl_shard_can_take(const struct sl_shard_tx *tx, uint32_t hash)
+{
+	return tx->q[sl_shard_of(hash, tx->n_shards)].bl_n < SL_SHARD_HOLD_AT;
 }
 
 void

@@ -14,6 +14,7 @@
 #ifndef SL_SHARD_H
 #define SL_SHARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mempool.h>
@@ -27,6 +28,10 @@
  * one RX burst can fill, so a worker that pauses RX while anything waits
  * here (rx backpressure) never drops. */
 #define SL_SHARD_BACKLOG 40
+
+/* A sender that can wait (TCP) is held back once a shard's backlog is this
+ * long, so the rest of the backlog stays for those that cannot (UDP). */
+#define SL_SHARD_HOLD_AT (SL_SHARD_BACKLOG / 2)
 
 /** Streams a worker keeps chunks open for (a 64-bit mask per shard). */
 #define SL_SHARD_MAX_STREAMS 64
@@ -52,7 +57,8 @@ struct sl_chunk {
 	X(chunks_sent,    "chunks handed to writers") \
 	X(ring_full,      "times a shard ring was full (chunk kept in backlog)") \
 	X(drop_ring_full, "messages dropped: shard ring and backlog full (writers behind)") \
-	X(drop_no_chunk,  "messages dropped: chunk pool empty")
+	X(drop_no_chunk,  "messages dropped: chunk pool empty") \
+	X(held_back,      "TCP messages told to wait: shard backlog half full or chunk pool empty (not lost)")
 
 /** Counter index: SL_SHARD_<name>. */
 #define SL_SHARD_CTR_ENUM(name, help) SL_SHARD_ ## name,
@@ -126,6 +132,19 @@ sl_shard_of(uint32_t hash, uint16_t n)
 struct sl_rec *sl_shard_reserve(struct sl_shard_tx *tx, uint32_t hash,
 				uint16_t stream, uint32_t len, uint64_t rx_ns, uint64_t now,
 				uint32_t *copy);
+
+/**
+ * As sl_shard_reserve(), for a sender that can wait (TCP): instead of
+ * dropping, or when the shard's backlog reaches SL_SHARD_HOLD_AT, return
+ * NULL without losing anything (counted held_back); the caller offers the
+ * message again later.
+ */
+struct sl_rec *sl_shard_reserve_hold(struct sl_shard_tx *tx, uint32_t hash,
+				     uint16_t stream, uint32_t len, uint64_t rx_ns,
+				     uint64_t now, uint32_t *copy);
+
+/** Would sl_shard_reserve_hold() for this flow get past the backlog check? */
+bool sl_shard_can_take(const struct sl_shard_tx *tx, uint32_t hash);
 
 /**
  * Send aged chunks and retry the backlog. Cheap; call every few

@@ -841,7 +841,8 @@ on_syn(struct sl_tcp *t, const struct tcp_key *k, const struct seg *sg, uint64_t
 		}
 		tcp_send_cookie(t, sg->d, sg->seq, cookie, &sg->o, tsval);
 		t->ctr[SL_TCP_syncookies_sent]++;
-		t->last_cookie = now | 1;
+		t->last_cookie = now;
+		t->cookies_sent = true;
 		return;
 	}
 	c = conn_add(t, k, sg->d->hash);
@@ -857,6 +858,14 @@ on_syn(struct sl_tcp *t, const struct tcp_key *k, const struct seg *sg, uint64_t
 	c->timer = now + t->halfopen_tsc;
 	t->n_halfopen++;
 	tcp_send_synack(t, c, now);
+}
+
+/* Were SYN cookies sent in the last two periods (a cookie's lifetime)? */
+static inline bool
+cookies_in_use(const struct sl_tcp *t, uint64_t now)
+{
+	return t->cookies_sent &&
+	       (int64_t)(now - t->last_cookie) <= (int64_t)(2 * COOKIE_PERIOD_S * t->p.tsc_hz);
 }
 
 /* An ACK to a listening port with no entry: a SYN cookie? */
@@ -876,7 +885,7 @@ on_cookie_ack(struct sl_tcp *t, const struct tcp_key *k, const struct seg *sg, u
 		goto bad;
 	if (cookie_make(t, k, sg->seq - 1, made, cookie & 7) != cookie)
 		goto bad;
-	if (t->last_cookie == 0 || now - t->last_cookie > 2 * COOKIE_PERIOD_S * t->p.tsc_hz)
+	if (!cookies_in_use(t, now))
 		goto bad; /* no cookie sent lately: not one of ours */
 	/* Rebuild the SYN's options from the cookie (and the TSecr). */
 	syn = *sg;
@@ -911,7 +920,7 @@ on_cookie_ack(struct sl_tcp *t, const struct tcp_key *k, const struct seg *sg, u
 bad:
 	/* Only a cookie when cookies were being sent: otherwise an ACK
 	 * for a connection that is gone (a late duplicate after close). */
-	if (t->last_cookie != 0 && now - t->last_cookie <= 2 * COOKIE_PERIOD_S * t->p.tsc_hz)
+	if (cookies_in_use(t, now))
 		t->ctr[SL_TCP_syncookies_bad]++;
 	else
 		t->ctr[SL_TCP_drop_no_conn]++;

@@ -121,7 +121,8 @@ struct sl_tcp {
 	uint64_t tsc_ms;
 	uint64_t delack_tsc, idle_tsc, halfopen_tsc, fin_rto_tsc, blocked_tsc;
 	uint64_t next_sweep, next_blocked;
-	uint64_t last_cookie;     /* TSC of the last SYN cookie sent (0: never) */
+	uint64_t last_cookie;     /* TSC of the last SYN cookie sent */
+	bool cookies_sent;        /* any SYN cookie sent yet */
 	uint32_t sweep_pos, sweep_step;
 	/* delayed ACKs: a FIFO (a constant delay keeps it in deadline order) */
 	struct tcp_delack *dq;

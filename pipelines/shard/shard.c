@@ -259,9 +259,12 @@ sl_shard_reserve_hold(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
 }
 
 bool
-sl_shard_can_take(const struct sl_shard_tx *tx, uint32_t hash)
+sl_shard_can_take(struct sl_shard_tx *tx, uint32_t hash)
 {
-	return tx->q[sl_shard_of(hash, tx->n_shards)].bl_n < SL_SHARD_HOLD_AT;
+	if (likely(tx->q[sl_shard_of(hash, tx->n_shards)].bl_n < SL_SHARD_HOLD_AT))
+		return true;
+	tx->ctr[SL_SHARD_held_back]++;
+	return false;
 }
 
 void

@@ -143,8 +143,9 @@ struct sl_rec *sl_shard_reserve_hold(struct sl_shard_tx *tx, uint32_t hash,
 				     uint16_t stream, uint32_t len, uint64_t rx_ns,
 				     uint64_t now, uint32_t *copy);
 
-/** Would sl_shard_reserve_hold() for this flow get past the backlog check? */
-bool sl_shard_can_take(const struct sl_shard_tx *tx, uint32_t hash);
+/** Would sl_shard_reserve_hold() for this flow get past the backlog check?
+ * A no is counted held_back. */
+bool sl_shard_can_take(struct sl_shard_tx *tx, uint32_t hash);
 
 /**
  * Send aged chunks and retry the backlog. Cheap; call every few

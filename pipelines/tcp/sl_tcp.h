@@ -57,7 +57,7 @@
 	X(conn_refused,     "connections refused: --tcp-max-conns reached (RST sent)") \
 	X(conn_idle,        "connections reset after --tcp-idle without traffic") \
 	X(conn_aborted,     "connections reset at shutdown or after our FIN went unanswered") \
-	X(syn_in,           "SYNs received") \
+	X(syn_in,           "SYNs received (to any port, repeats included)") \
 	X(syn_dup,          "duplicate SYNs (SYN-ACK sent again)") \
 	X(syncookies_sent,  "SYN-ACKs sent as SYN cookies (half-open table full)") \
 	X(syncookies_ok,    "connections established from a valid SYN cookie") \
@@ -82,7 +82,7 @@
 	X(drop_window,      "segments outside the receive window (answered with an ACK)") \
 	X(drop_paws,        "segments rejected by PAWS: old timestamp") \
 	X(drop_no_conn,     "segments for no connection (RST sent unless it was an RST)") \
-	X(drop_bad_seg,     "malformed TCP header or options, or illegal flag mix") \
+	X(drop_bad_seg,     "malformed TCP header or options, illegal flag mix, or no ACK flag") \
 	X(drop_challenge,   "RST/SYN not exactly at the window edge (RFC 5961 challenge ACK sent)") \
 	X(drop_tx_full,     "segments we built but could not send (TX full or no mbuf)")
 

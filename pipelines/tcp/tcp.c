@@ -272,7 +272,7 @@ parse_seg(struct sl_tcp *t, const struct sl_dgram *d, struct seg *sg)
 			continue;
 		}
 		if (o + 1 >= end || (l = o[1]) < 2 || o + l > end)
-			break; /* malformed: stop reading options, keep the segment */
+			return -1; /* malformed options: no real stack sends them */
 		switch (kind) {
 		case OPT_MSS:
 			if (l == 4 && (sg->flags & TCP_F_SYN)) {
@@ -642,6 +642,7 @@ deliver(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 		if (c->q_bytes)
 			q_consume(t, c, c->q_bytes);
 		c->flags |= CF_CLOSED;
+		c->rcv_nxt++; /* the FIN: acknowledged from now on */
 		if (c->state == ST_CLOSE_WAIT)
 			send_fin(t, c, now);
 	}
@@ -688,8 +689,16 @@ ack_decide(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 	uint32_t unacked = c->rcv_nxt - c->last_ack;
 
 	c->flags &= ~CF_TOUCHED;
-	if (c->state == ST_FREE || c->state == ST_SYN_RCVD)
+	if (c->state == ST_FREE)
 		return;
+	if (c->state == ST_SYN_RCVD) {
+		/* Only a challenge ACK (RFC 5961) is sent before the handshake ends. */
+		if (c->flags & CF_ACK_NOW) {
+			tcp_send(t, c, 0, now);
+			t->ctr[SL_TCP_acks_sent]++;
+		}
+		return;
+	}
 	if (c->flags & CF_ACK_NOW) {
 		tcp_send(t, c, 0, now);
 		t->ctr[SL_TCP_acks_sent]++;
@@ -939,12 +948,13 @@ send_fin(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 	tcp_send(t, c, TCP_F_FIN, now);
 }
 
-/* The peer's FIN is now in order. */
+/* The peer's FIN is now in order: no byte follows. It is acknowledged
+ * (rcv_nxt moves past it) only when every byte before it is delivered,
+ * together with our FIN (deliver()). */
 static void
 fin_in(struct sl_tcp *t, struct tcp_conn *c)
 {
-	c->flags |= CF_FIN_IN | CF_ACK_NOW;
-	c->rcv_nxt++;
+	c->flags |= CF_FIN_IN;
 	c->state = ST_CLOSE_WAIT;
 	t->ctr[SL_TCP_conn_closed]++;
 }
@@ -1032,6 +1042,8 @@ take_data(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint32_t right)
 		}
 		if (got < len)
 			t->ctr[SL_TCP_retrans_bytes] += len - got;
+		if (got == 0)
+			t->ctr[SL_TCP_retrans_segs]++;
 		c->sack_last = seq;
 	}
 	c->flags |= CF_ACK_NOW; /* out of order: ACK at once, with SACK */
@@ -1191,6 +1203,8 @@ input_one(struct sl_tcp *t, const struct sl_dgram *d, uint64_t now)
 		rte_pktmbuf_free(d->m);
 		return;
 	}
+	if ((sg.flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN)
+		t->ctr[SL_TCP_syn_in]++;
 	if (!(t->p.ports[d->dport >> 3] & (1u << (d->dport & 7)))) {
 		t->ctr[SL_TCP_rst_closed_port]++;
 		if (!(sg.flags & TCP_F_RST))
@@ -1216,7 +1230,6 @@ input_one(struct sl_tcp *t, const struct sl_dgram *d, uint64_t now)
 	if (sg.flags & TCP_F_RST) {
 		t->ctr[SL_TCP_drop_no_conn]++;
 	} else if ((sg.flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
-		t->ctr[SL_TCP_syn_in]++;
 		on_syn(t, &k, &sg, now);
 	} else if ((sg.flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_ACK) {
 		on_cookie_ack(t, &k, &sg, now);
@@ -1311,6 +1324,7 @@ static void
 reset_conn(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 {
 	tcp_send(t, c, TCP_F_RST, now);
+	t->ctr[SL_TCP_rst_sent]++;
 	conn_free(t, c);
 }
 

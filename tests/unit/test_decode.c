@@ -503,6 +503,100 @@ test_other_ethertypes_and_protocols_are_counted(void)
 	return t_run_close(&r);
 }
 
+/* A TCP segment (header with @p doff words, @p plen payload bytes) in a
+ * frame, checksummed unless @p bad. */
+static void
+tcp_frame(struct t_frame *f, bool v6, unsigned int n_vlan, uint8_t doff, uint32_t plen,
+	  bool bad)
+{
+	uint32_t tl = (uint32_t)doff * 4 + plen, s = 0;
+	uint8_t src[16], dst[16], *th;
+	size_t alen = v6 ? 16 : 4;
+	uint32_t tail[2] = { htonl(tl), htonl(IPPROTO_TCP) };
+	uint16_t ck;
+
+	t_eth(f, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4, n_vlan, RTE_ETHER_TYPE_VLAN);
+	if (v6) {
+		t_ipv6(f, T_SRC6, T_DST6, IPPROTO_TCP, tl);
+		t_ip6(src, T_SRC6);
+		t_ip6(dst, T_DST6);
+	} else {
+		uint32_t a = t_ip4(T_SRC4), b = t_ip4(T_DST4);
+
+		t_ipv4(f, T_SRC4, T_DST4, IPPROTO_TCP, tl, 1, 0, 0);
+		memcpy(src, &a, 4);
+		memcpy(dst, &b, 4);
+	}
+	th = f->b + f->len;
+	memset(th, 0, tl);
+	th[0] = 0x9c; th[1] = 0x40;  /* 40000 */
+	th[2] = 0x02; th[3] = 0x02;  /* 514 */
+	th[12] = (uint8_t)(doff << 4);
+	th[13] = 0x18;               /* PSH ACK */
+	memset(th + (uint32_t)doff * 4, 'x', plen);
+	s = __rte_raw_cksum(src, alen, s);
+	s = __rte_raw_cksum(dst, alen, s);
+	s = __rte_raw_cksum(tail, 8, s);
+	s = __rte_raw_cksum(th, tl, s);
+	ck = (uint16_t)~__rte_raw_cksum_reduce(s);
+	if (bad)
+		ck ^= 0x0101;
+	memcpy(th + 16, &ck, 2);
+	f->len += tl;
+}
+
+/* With a TCP stage, segments to our addresses are handed on: header offset,
+ * length, L2 length, ports; bad checksums and header lengths are dropped. */
+static int
+test_tcp_segments_are_handed_on(void)
+{
+	struct sl_decode_params p = t_params();
+	struct t_frame f;
+	struct t_run r;
+
+	p.tcp = true;
+	SL_ASSERT_EQ(t_run_open(&r, &p), 0);
+	tcp_frame(&f, false, 0, 5, 100, false);
+	run_frame(&r, &f);
+	tcp_frame(&f, true, 1, 8, 0, false);
+	run_frame(&r, &f);
+	SL_ASSERT_EQ(r.n_out, 2);
+	SL_ASSERT_EQ(r.out[0].proto, IPPROTO_TCP);
+	SL_ASSERT_EQ(r.out[0].l2_len, 14);
+	SL_ASSERT_EQ(r.out[0].off, 14 + 20);
+	SL_ASSERT_EQ(r.out[0].len, 120);
+	SL_ASSERT_EQ(r.out[0].sport, 40000);
+	SL_ASSERT_EQ(r.out[0].dport, 514);
+	SL_ASSERT_EQ(r.out[1].l2_len, 18);
+	SL_ASSERT_EQ(r.out[1].off, 18 + 40);
+	SL_ASSERT_EQ(r.out[1].len, 32);
+	SL_ASSERT(r.out[1].flags & SL_REC_F_IPV6);
+	SL_ASSERT(r.out[1].flags & SL_REC_F_VLAN);
+	SL_ASSERT(r.out[0].hash != r.out[1].hash);
+	SL_ASSERT_EQ(T_CTR(r.d, tcp_segs), 2);
+	tcp_frame(&f, false, 0, 5, 100, true);
+	run_frame(&r, &f);
+	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_l4_cksum), 1);
+	tcp_frame(&f, true, 0, 5, 10, true);
+	run_frame(&r, &f);
+	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_l4_cksum), 2);
+	tcp_frame(&f, false, 0, 4, 10, false);  /* data offset below 5 words */
+	run_frame(&r, &f);
+	tcp_frame(&f, false, 0, 15, 0, false);  /* data offset past the segment */
+	f.len -= 40;
+	{
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f.b + 14);
+
+		ip->total_length = htons(20 + 20);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	run_frame(&r, &f);
+	SL_ASSERT_EQ(T_CTR(r.d, drop_bad_l4), 2);
+	SL_ASSERT_EQ(r.n_out, 2);
+	return t_run_close(&r);
+}
+
 static int
 test_flow_hash_is_per_flow_and_stable(void)
 {
@@ -919,6 +1013,7 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_udp_to_port_not_listened_is_ignored),
 	SL_TEST(test_no_listen_accepts_udp_to_any_address_answers_nothing),
 	SL_TEST(test_other_ethertypes_and_protocols_are_counted),
+	SL_TEST(test_tcp_segments_are_handed_on),
 	SL_TEST(test_flow_hash_is_per_flow_and_stable),
 	SL_TEST(test_arp_request_for_us_gets_exact_reply_with_vlan_kept),
 	SL_TEST(test_arp_for_other_address_is_not_answered),

@@ -36,6 +36,12 @@ test_defaults_match_the_documented_ones(void)
 	SL_ASSERT(!o.check);
 	SL_ASSERT_EQ(o.retain_bytes, 0);
 	SL_ASSERT_EQ(o.segment_age_ms, 0);
+	SL_ASSERT_EQ(o.tcp_max_conns, 16384);
+	SL_ASSERT_EQ(o.tcp_halfopen, 0);
+	SL_ASSERT_EQ(o.tcp_idle_ms, 300000);
+	SL_ASSERT_EQ(o.tcp_rcvbuf, 256 << 10);
+	SL_ASSERT_EQ(o.tcp_mem, 32 << 20);
+	SL_ASSERT_EQ(o.writer_pause_us, 0);
 	return 0;
 }
 
@@ -120,6 +126,42 @@ test_bad_values_name_their_flag(void)
 	return 0;
 }
 
+/* The TCP flags: limits, durations with units, sizes; --tcp none. */
+static int
+test_tcp_flags(void)
+{
+	unsigned int b, any = 0;
+
+	SL_ASSERT_EQ(PARSE("--out", "d", "--tcp-max-conns", "1000", "--tcp-halfopen", "50",
+			   "--tcp-idle", "90s", "--tcp-rcvbuf", "1M", "--tcp-mem", "256M",
+			   "--writer-pause-us", "2000"), 0);
+	SL_ASSERT_EQ(o.tcp_max_conns, 1000);
+	SL_ASSERT_EQ(o.tcp_halfopen, 50);
+	SL_ASSERT_EQ(o.tcp_idle_ms, 90000);
+	SL_ASSERT_EQ(o.tcp_rcvbuf, 1 << 20);
+	SL_ASSERT_EQ(o.tcp_mem, 256 << 20);
+	SL_ASSERT_EQ(o.writer_pause_us, 2000);
+	SL_ASSERT_EQ(PARSE("--out", "d", "--tcp-idle", "2500"), 0);
+	SL_ASSERT_EQ(o.tcp_idle_ms, 2500);
+	SL_ASSERT_EQ(PARSE("--out", "d", "--tcp", "none"), 0);
+	for (b = 0; b < sizeof(o.tcp_ports); b++)
+		any |= o.tcp_ports[b];
+	SL_ASSERT_EQ(any, 0);
+	SL_ASSERT(o.tcp_given);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp-max-conns", "2"), "--tcp-max-conns"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp-halfopen", "0"), "--tcp-halfopen"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp-idle", "10ms"), "--tcp-idle"), 0);
+	SL_ASSERT(strstr(err, "shorter than"));
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp-idle", "8d"), "--tcp-idle"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp-idle", "5y"), "--tcp-idle"), 0);
+	SL_ASSERT(strstr(err, "unknown unit"));
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp-rcvbuf", "1K"), "--tcp-rcvbuf"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp-mem", "100K"), "--tcp-mem"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp", "none,514"), "--tcp"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--writer-pause-us", "-1"), "--writer-pause-us"), 0);
+	return 0;
+}
+
 /* --segment-age: plain ms or a unit; 0 turns age rotation off. */
 static int
 test_segment_age_takes_ms_and_units(void)
@@ -166,6 +208,7 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_every_flag_is_taken),
 	SL_TEST(test_bad_values_name_their_flag),
 	SL_TEST(test_segment_age_takes_ms_and_units),
+	SL_TEST(test_tcp_flags),
 	SL_TEST(test_one_lcore_carries_every_role),
 };
 

@@ -149,7 +149,14 @@ sl_tcp_create(const struct sl_tcp_params *p)
 	t->bl = rte_malloc_socket("sl_tcp_bl", (size_t)t->n_slots * sizeof(*t->bl), 0,
 				  p->socket_id);
 	t->lin = rte_malloc_socket("sl_tcp_lin", t->p.framing.max_msg + 64, 0, p->socket_id);
-	if (t->conns == NULL || t->dq == NULL || t->bl == NULL || t->lin == NULL)
+	/* A queue of the window's bytes in buffers at least half full (small
+	 * segments are copied into the tail's room; a 2 KiB buffer keeps at
+	 * least ~900 bytes), with a margin. */
+	t->span_max = t->rcvbuf / 512 + 64;
+	t->spans = rte_malloc_socket("sl_tcp_spans", (size_t)t->span_max * sizeof(*t->spans),
+				     0, p->socket_id);
+	if (t->conns == NULL || t->dq == NULL || t->bl == NULL || t->lin == NULL ||
+	    t->spans == NULL)
 		goto nomem;
 	/* Sweep the whole table about every 128 ms, one slice per ms. */
 	t->sweep_step = t->n_slots / 128 + 1;
@@ -221,6 +228,7 @@ sl_tcp_free(struct sl_tcp *t)
 	rte_free(t->dq);
 	rte_free(t->bl);
 	rte_free(t->lin);
+	rte_free(t->spans);
 	rte_free(t);
 }
 
@@ -580,7 +588,7 @@ deliver(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 		struct rte_mbuf *s;
 		bool more_segs;
 
-		for (s = c->q_head; s != NULL && n < TCP_SPAN_MAX; s = s->next) {
+		for (s = c->q_head; s != NULL && n < t->span_max; s = s->next) {
 			sp[n].p = rte_pktmbuf_mtod(s, const uint8_t *);
 			sp[n].len = s->data_len;
 			n++;
@@ -623,7 +631,7 @@ deliver(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 		unsigned int n = 0;
 		struct rte_mbuf *s;
 
-		for (s = c->q_head; s != NULL && n < TCP_SPAN_MAX; s = s->next) {
+		for (s = c->q_head; s != NULL && n < t->span_max; s = s->next) {
 			sp[n].p = rte_pktmbuf_mtod(s, const uint8_t *);
 			sp[n].len = s->data_len;
 			n++;
@@ -995,7 +1003,7 @@ take_data(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint32_t right)
 		sg->flags &= ~TCP_F_FIN; /* a FIN after the cut is not received */
 	}
 	if (t->mem_used + m->buf_len * m->nb_segs > t->p.mem_cap ||
-	    c->q_segs + m->nb_segs > TCP_SPAN_MAX) {
+	    c->q_segs + m->nb_segs > t->span_max) {
 		rte_pktmbuf_free(m);
 		t->ctr[SL_TCP_drop_mem]++;
 		c->flags |= CF_ACK_NOW;

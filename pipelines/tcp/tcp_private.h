@@ -100,8 +100,6 @@ struct tcp_delack {
 #define TCP_TOUCH_MAX 64
 /* Segments we may queue for transmission before handing them to tx. */
 #define TCP_TXQ 64
-/* Spans a connection's in-order queue may have (it holds at most this many mbufs). */
-#define TCP_SPAN_MAX 1024
 
 struct sl_tcp {
 	uint64_t ctr[SL_TCP_NB_CTR];
@@ -135,7 +133,8 @@ struct sl_tcp {
 	uint32_t n_touched;
 	struct rte_mbuf *txq[TCP_TXQ];
 	uint16_t n_txq;
-	struct sl_iov spans[TCP_SPAN_MAX];
+	struct sl_iov *spans;     /* span_max: a connection's in-order queue, for framing */
+	uint32_t span_max;        /* mbufs an in-order queue may have */
 	uint8_t *lin;             /* max_msg bytes: a message spread over mbufs */
 };
 

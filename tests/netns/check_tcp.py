@@ -27,8 +27,11 @@ Checks (any combination):
                     --marker-src M ADDR: it came from ADDR
 
 Prints a summary line per check
-  check_tcp: expected=N stored=N missing=N duplicated=N out_of_order=N
-    corrupt=N unexpected=N foreign=N conns=N conns_failed=N
+  check_tcp: planned=N expected=N stored=N missing=N duplicated=N
+    out_of_order=N corrupt=N unexpected=N foreign=N conns=N conns_failed=N
+(planned: connections x messages asked of tcp_send; expected: what it
+managed to send, which is what must be stored; a failed sender connection
+fails the check too)
 with up to --examples examples of each problem, and exits 0 only when
 every check holds (1: a problem; 2: usage or input errors).
 
@@ -51,6 +54,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from tcp_send import Generator  # noqa: E402  (same directory)
 
 # sluice-cat --format json (app/sluice-cat/main.c put_json), field order
@@ -255,6 +259,8 @@ class ExpectCheck:
             conns.sort(key=lambda c: c.conn)
             if [c.conn for c in conns] != list(range(len(conns))):
                 raise SystemExit("check_tcp: %s: connection numbers are not 0..N-1" % path)
+            self.planned = getattr(self, "planned", 0) + \
+                lines[0].get("conns", 0) * lines[0].get("msgs", 0)
             self.runs[gen.run] = (gen, conns)
             for c in conns:
                 if c.flow is not None:
@@ -341,11 +347,12 @@ class ExpectCheck:
         if failed:
             print("  note: %d connection(s) failed on the sender side (tcp_send said why)"
                   % failed)
-        bad = (missing + self.p.get("duplicated") + self.p.get("out_of_order")
+        bad = (missing + failed + self.p.get("duplicated") + self.p.get("out_of_order")
                + self.p.get("corrupt") + self.p.get("unexpected"))
-        print("check_tcp: %s expected=%d stored=%d missing=%d duplicated=%d out_of_order=%d "
-              "corrupt=%d unexpected=%d foreign=%d conns=%d conns_failed=%d: %s"
-              % ("+".join(os.path.basename(p) for p in self.paths), expected, stored, missing,
+        print("check_tcp: %s planned=%d expected=%d stored=%d missing=%d duplicated=%d "
+              "out_of_order=%d corrupt=%d unexpected=%d foreign=%d conns=%d conns_failed=%d: %s"
+              % ("+".join(os.path.basename(p) for p in self.paths), self.planned, expected,
+                 stored, missing,
                  self.p.get("duplicated"), self.p.get("out_of_order"), self.p.get("corrupt"),
                  self.p.get("unexpected"), self.foreign, nconns, failed,
                  "OK" if bad == 0 and expected > 0 else "FAIL"))

@@ -37,7 +37,9 @@
  *
  * usage: tcp_relay --a IFACE --b IFACE [options]   (root, or CAP_NET_RAW)
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>

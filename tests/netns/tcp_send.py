@@ -222,13 +222,13 @@ def main():
 
     # One descriptor per connection, and then some.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = a.conns + 64
-    if soft < want:
+    need_fds = a.conns + 64
+    if soft < need_fds:
         try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(want, soft), hard), hard))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(need_fds, hard), hard))
         except (ValueError, OSError):
             pass
-        if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < want:
+        if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < need_fds:
             print("tcp_send: RLIMIT_NOFILE %d is below %d connections" % (hard, a.conns),
                   file=sys.stderr)
             return 1
@@ -501,6 +501,7 @@ def main():
               "(%.0f msgs/s)%s"
               % (run, a.conns, len(ok), len(bad), total_done, total_target, sent_bytes,
                  elapsed, total_done / elapsed if elapsed > 0 else 0,
+                 "" if not ok else
                  " half-closed, FIN seen on all ok" if a.half_close else
                  " every byte ACKed on all ok" if a.wait_acked else ""),
               file=sys.stderr)

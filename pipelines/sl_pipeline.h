@@ -33,7 +33,8 @@
 	X(rx_bursts,    "non-empty RX bursts") \
 	X(rx_pkts,      "packets received from the queue") \
 	X(msgs,         "datagrams handed to the shard stage") \
-	X(tx_pkts,      "replies transmitted") \
+	X(tx_pkts,      "replies transmitted (ARP, ND, ICMP, TCP)") \
+	X(tx_failed,    "TCP segments the TX queue did not take (freed; ACKs are sent again)") \
 	X(rx_paused,    "polls skipped: writers behind and RX backpressure on") \
 	X(busy_cycles,  "TSC cycles spent on non-empty bursts") \
 	X(max_gap_us,   "longest time between two RX polls, us (a gauge: stalls of this lcore)")
@@ -72,6 +73,9 @@ struct sl_run {
  * payload is at most 65,507 bytes). */
 #define SL_WORKER_LIN_MAX 65536
 
+/** TCP segments a worker batches for one transmit. */
+#define SL_WORKER_TXB 64
+
 /** One worker. */
 struct sl_worker {
 	uint64_t ctr[SL_WORKER_NB_CTR];
@@ -90,6 +94,8 @@ struct sl_worker {
 	int tcp_drained;                /**< TCP connections emptied and reset at stop */
 	uint64_t rx_ns;                 /**< receive time for TCP messages being delivered */
 	uint64_t now;                   /**< TSC of the current burst or poll */
+	uint16_t n_txb;                 /**< TCP segments waiting in txb */
+	struct rte_mbuf *txb[SL_WORKER_TXB]; /**< TCP segments to transmit at the next poll */
 	uint8_t *lin;                   /**< SL_WORKER_LIN_MAX bytes: a chained datagram made contiguous */
 	int32_t year;                   /**< UTC year of year_lo..year_hi (RFC 3164 timestamps) */
 	uint64_t year_lo, year_hi;      /**< rx_ns range of that year */

@@ -224,14 +224,41 @@ tcp_sink(void *arg, const struct sl_tcp_msg *m)
 	return 0;
 }
 
+/* Send what the TCP stage queued for transmission. */
+static void
+tcp_tx_flush(struct sl_worker *w)
+{
+	uint16_t sent;
+
+	if (w->n_txb == 0)
+		return;
+	sent = rte_eth_tx_burst(w->port_id, w->queue, w->txb, w->n_txb);
+	w->ctr[SL_WORKER_tx_pkts] += sent;
+	if (unlikely(sent < w->n_txb)) {
+		w->ctr[SL_WORKER_tx_failed] += w->n_txb - sent;
+		rte_pktmbuf_free_bulk(&w->txb[sent], w->n_txb - sent);
+	}
+	w->n_txb = 0;
+}
+
+/*
+ * The TCP stage's transmit: ACKs wait here until the buffer is full or the
+ * next housekeeping poll (at most poll_tsc, 100 us), so a burst of segments
+ * from many connections costs one transmit, not one per input burst (on
+ * net_af_packet each transmit is a system call).
+ */
 static uint16_t
 tcp_tx(void *arg, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sl_worker *w = arg;
-	uint16_t sent = rte_eth_tx_burst(w->port_id, w->queue, pkts, n);
+	uint16_t i;
 
-	w->ctr[SL_WORKER_tx_pkts] += sent;
-	return sent;
+	for (i = 0; i < n; i++) {
+		if (w->n_txb == SL_WORKER_TXB)
+			tcp_tx_flush(w);
+		w->txb[w->n_txb++] = pkts[i];
+	}
+	return n;
 }
 
 void
@@ -252,6 +279,7 @@ tcp_poll(struct sl_worker *w, uint64_t now)
 	w->now = now;
 	w->rx_ns = realtime_ns();
 	sl_tcp_poll(w->tcp, now);
+	tcp_tx_flush(w);
 }
 
 unsigned int
@@ -356,8 +384,11 @@ sl_worker_drain(struct sl_worker *w)
 		sl_shard_tx_poll(w->shard, now);
 		w->now = now;
 		w->rx_ns = realtime_ns();
-		if (sl_tcp_drain(w->tcp, now) != 0)
+		if (sl_tcp_drain(w->tcp, now) != 0) {
+			tcp_tx_flush(w);
 			return 0;
+		}
+		tcp_tx_flush(w);
 		w->tcp_drained = 1;
 	}
 	if (sl_shard_tx_flush(w->shard) != 0)

@@ -56,13 +56,13 @@
 	X(conn_reset,       "connections torn down by the peer's RST") \
 	X(conn_refused,     "connections refused: --tcp-max-conns reached (RST sent)") \
 	X(conn_idle,        "connections reset after --tcp-idle without traffic") \
-	X(conn_aborted,     "connections reset at shutdown or after our FIN went unanswered") \
+	X(conn_aborted,     "established connections reset at shutdown (what they held was stored first)") \
 	X(syn_in,           "SYNs received (to any port, repeats included)") \
 	X(syn_dup,          "duplicate SYNs (SYN-ACK sent again)") \
 	X(syncookies_sent,  "SYN-ACKs sent as SYN cookies (half-open table full)") \
 	X(syncookies_ok,    "connections established from a valid SYN cookie") \
 	X(syncookies_bad,   "ACKs with no connection and a wrong cookie while cookies were in use (RST sent)") \
-	X(halfopen_expired, "half-open entries freed: no ACK within the timeout") \
+	X(halfopen_expired, "half-open entries freed: no ACK within the timeout, or at shutdown") \
 	X(rst_sent,         "RSTs sent") \
 	X(rst_closed_port,  "segments to ports not in --tcp (RST sent)") \
 	X(acks_sent,        "ACKs sent (pure, SYN-ACK and FIN excluded)") \

@@ -450,6 +450,7 @@ ooo_pull(struct sl_tcp *t, struct tcp_conn *c)
 		c->held -= s->buf_len;
 		t->mem_used -= s->buf_len;
 		t->held_mbufs--;
+		t->ctr[SL_TCP_retrans_bytes] += RTE_MIN(skip, (uint32_t)s->data_len);
 		if (skip >= s->data_len) {
 			rte_pktmbuf_free_seg(s);
 			continue;
@@ -651,7 +652,7 @@ deliver(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 			q_consume(t, c, c->q_bytes);
 		c->flags |= CF_CLOSED;
 		c->rcv_nxt++; /* the FIN: acknowledged from now on */
-		if (c->state == ST_CLOSE_WAIT)
+		if (c->state == ST_CLOSE_WAIT && !t->draining)
 			send_fin(t, c, now);
 	}
 	return 0;
@@ -1357,7 +1358,8 @@ sweep(struct sl_tcp *t, uint64_t now)
 			if (now < c->timer)
 				break;
 			if (c->fin_tries >= FIN_TRIES) {
-				t->ctr[SL_TCP_conn_aborted]++;
+				/* Closed (counted at its FIN); only our FIN's ACK
+				 * never came: fin_retrans tells. */
 				reset_conn(t, c, now);
 				break;
 			}
@@ -1402,6 +1404,7 @@ sl_tcp_drain(struct sl_tcp *t, uint64_t now)
 	unsigned int left = 0;
 	uint32_t i;
 
+	t->draining = true;
 	if (t->bl_n)
 		run_blocked(t, now);
 	for (i = 0; i < t->n_slots; i++) {
@@ -1415,16 +1418,17 @@ sl_tcp_drain(struct sl_tcp *t, uint64_t now)
 		}
 		if (c->state == ST_ESTAB || c->state == ST_CLOSE_WAIT) {
 			/* The unfinished last message is stored, as at a FIN
-			 * (state left as it is: no FIN of ours, an RST follows). */
-			if (c->state == ST_CLOSE_WAIT)
-				c->state = ST_ESTAB;
+			 * (t->draining: no FIN of ours, an RST follows). */
 			c->flags |= CF_FIN_IN;
 			if (deliver(t, c, now) != 0) {
 				left++;
 				continue;
 			}
 		}
-		t->ctr[SL_TCP_conn_aborted]++;
+		if (c->state == ST_ESTAB)
+			t->ctr[SL_TCP_conn_aborted]++;
+		else if (c->state == ST_SYN_RCVD)
+			t->ctr[SL_TCP_halfopen_expired]++;
 		reset_conn(t, c, now);
 	}
 	tcp_tx_flush(t);

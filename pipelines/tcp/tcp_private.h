@@ -121,6 +121,7 @@ struct sl_tcp {
 	uint64_t next_sweep, next_blocked;
 	uint64_t last_cookie;     /* TSC of the last SYN cookie sent */
 	bool cookies_sent;        /* any SYN cookie sent yet */
+	bool draining;            /* sl_tcp_drain() began: no FIN of ours, RSTs */
 	uint32_t sweep_pos, sweep_step;
 	/* delayed ACKs: a FIFO (a constant delay keeps it in deadline order) */
 	struct tcp_delack *dq;

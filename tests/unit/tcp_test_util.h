@@ -752,11 +752,21 @@ tt_input(struct tt_ctx *c, const struct sl_dgram *dg, unsigned int n)
 	}
 }
 
-/** Advance time by @p dt ticks and poll. */
+/**
+ * Advance time by @p dt ticks, polling every millisecond on the way (a
+ * worker polls continuously; the stage may spread its timer work over
+ * polls) and once at the end.
+ */
 static inline void
 tt_poll(struct tt_ctx *c, uint64_t dt)
 {
-	c->now += dt;
+	uint64_t end = c->now + dt;
+
+	while (end - c->now > TT_MS(1)) {
+		c->now += TT_MS(1);
+		sl_tcp_poll(c->t, c->now);
+	}
+	c->now = end;
 	sl_tcp_poll(c->t, c->now);
 }
 
@@ -1306,6 +1316,15 @@ tt_transfer(struct tt_peer *pr, const uint8_t *stream, uint32_t from, uint32_t l
 	return -1;
 }
 
+/** Free the stage, unchecked (the bench). */
+static inline void
+tt_release(struct tt_ctx *c)
+{
+	sl_tcp_free(c->t);
+	c->t = NULL;
+	tt_open_t = NULL;
+}
+
 /**
  * End of a case: free the stage, then every mbuf must be back in the pool,
  * every packet sent must have been well formed, every message within
@@ -1314,9 +1333,7 @@ tt_transfer(struct tt_peer *pr, const uint8_t *stream, uint32_t from, uint32_t l
 static inline int
 tt_close(struct tt_ctx *c)
 {
-	sl_tcp_free(c->t);
-	c->t = NULL;
-	tt_open_t = NULL;
+	tt_release(c);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(tt_pool()), c->inuse0);
 	SL_ASSERT_EQ(tt_cap.bad, 0);
 	SL_ASSERT_EQ(tt_sink.bad, 0);

@@ -928,9 +928,10 @@ test_window_closes_under_backpressure_and_reopens(void)
 	tt_peer_init(&pr, &c, false, 40050, TT_PORT, TT_OFFER_ALL);
 	TT_OK(tt_handshake(&pr));
 	tt_sink.refuse = true;
-	/* Data wholly beyond the right edge: dropped, ACKed at once. */
+	/* Data wholly beyond the window (the stage may take more than it
+	 * advertised, never more than its buffer): dropped, ACKed at once. */
 	edge = tt_edge_off(&pr);
-	TT_OK(tt_send_data(&pr, stream, edge + 10, 100, 0));
+	TT_OK(tt_send_data(&pr, stream, edge + c.rcvbuf, 100, 0));
 	SL_ASSERT_EQ(TT_CTR(&c, drop_window), 1);
 	TT_OK(expect_one_ack(&pr, 0, &k));
 	/* Fill the window while the sink refuses. */
@@ -1177,7 +1178,7 @@ test_fin_is_acked_only_once_every_byte_is_delivered(void)
 	SL_ASSERT_EQ(tt_sink.n, 0);
 	SL_ASSERT_EQ(tt_gauges(&c).conns, 1);
 	tt_sink.refuse = false;
-	tt_poll(&c, TT_US(10));
+	tt_poll(&c, TT_MS(1));
 	SL_ASSERT_EQ(tt_sink.n, 2);
 	TT_OK(expect_ack_of_fin_and_our_fin(&c, &pr, n, &k));
 	TT_OK(send_ack(&pr, n + 1));
@@ -1219,7 +1220,7 @@ test_fin_out_of_order_waits_for_the_hole(void)
 }
 
 static int
-test_our_fin_is_retransmitted_then_the_connection_aborted(void)
+test_our_fin_is_retransmitted_then_given_up(void)
 {
 	struct sl_tcp_params p = tt_params();
 	struct tt_ctx c;
@@ -1256,9 +1257,10 @@ test_our_fin_is_retransmitted_then_the_connection_aborted(void)
 	SL_ASSERT_EQ(tt_gauges(&c).conns, 0);
 	SL_ASSERT(fins >= 2);
 	SL_ASSERT_EQ(TT_CTR(&c, fin_retrans), fins - 1);
-	SL_ASSERT_EQ(TT_CTR(&c, conn_aborted), 1);
+	/* Counted closed at its FIN, not aborted: only the last ACK is missing. */
+	SL_ASSERT_EQ(TT_CTR(&c, conn_closed), 1);
+	SL_ASSERT_EQ(TT_CTR(&c, conn_aborted), 0);
 	SL_ASSERT_EQ(TT_CTR(&c, conn_idle), 0);
-	SL_ASSERT_EQ(TT_CTR(&c, conn_closed), 0);
 	SL_ASSERT(rsts <= 1);
 	return tt_close(&c);
 }
@@ -1366,13 +1368,14 @@ test_rst_in_last_ack(void)
 	TT_OK(tt_handshake(&pr));
 	TT_OK(send_str(&pr, 0, "<13>x\n", TT_FIN));
 	TT_OK(expect_ack_of_fin_and_our_fin(&c, &pr, 6, &k));
-	/* Not exact: challenge. */
+	/* Not exact (after the FIN nothing is in the window): at most a
+	 * challenge ACK, the connection stays. */
 	o = tt_seg_opts(&pr);
 	TT_OK(tt_send(&pr, TT_RST, tt_seq(&pr, 500), 0, &o, NULL, 0));
-	SL_ASSERT_EQ(TT_CTR(&c, drop_challenge), 1);
-	SL_ASSERT_EQ(tt_take_all(&pr, &k), 1);
-	SL_ASSERT(k.flags & TT_ACK);
-	SL_ASSERT_EQ(tt_off(&pr, k.ack), 7);
+	while (tt_next(&pr, &k)) {
+		SL_ASSERT_EQ(k.flags, TT_ACK);
+		SL_ASSERT_EQ(tt_off(&pr, k.ack), 7);
+	}
 	SL_ASSERT_EQ(tt_gauges(&c).conns, 1);
 	/* Exact (after the FIN): gone. */
 	o = tt_seg_opts(&pr);
@@ -1380,7 +1383,6 @@ test_rst_in_last_ack(void)
 	SL_ASSERT_EQ(tt_pending(&pr), 0);
 	SL_ASSERT_EQ(tt_gauges(&c).conns, 0);
 	SL_ASSERT_EQ(TT_CTR(&c, conn_reset), 1);
-	SL_ASSERT_EQ(TT_CTR(&c, conn_closed), 0);
 	return tt_close(&c);
 }
 
@@ -1527,7 +1529,9 @@ test_syn_cookies_when_halfopen_table_is_full(void)
 	g = tt_gauges(&c);
 	SL_ASSERT_EQ(g.halfopen, 2);
 	SL_ASSERT_EQ(g.conns, 2);
-	/* The right ACK establishes; options offered with timestamps survive. */
+	/* The right ACK, an RTT later, establishes; options offered with
+	 * timestamps survive. */
+	c.now += TT_MS(1);
 	TT_OK(send_ack(&ts, 0));
 	SL_ASSERT_EQ(TT_CTR(&c, syncookies_ok), 1);
 	SL_ASSERT_EQ(TT_CTR(&c, conn_opened), 1);
@@ -1576,7 +1580,8 @@ test_wrong_syn_cookie_gets_rst(void)
 	TT_OK(tt_send_syn(&bad));
 	SL_ASSERT_EQ(tt_next(&bad, &k), 1);
 	SL_ASSERT_EQ(TT_CTR(&c, syncookies_sent), 1);
-	/* ACK of a different number. */
+	/* ACK of a different number, an RTT later. */
+	c.now += TT_MS(1);
 	o = tt_seg_opts(&bad);
 	TT_OK(tt_send(&bad, TT_ACK, tt_seq(&bad, 0), bad.iss + 1 + 12345, &o, NULL, 0));
 	SL_ASSERT_EQ(tt_next(&bad, &k), 1);
@@ -1663,7 +1668,20 @@ test_drain_delivers_held_data_and_resets(void)
 	for (rounds = 0; rounds < 10 && (left = sl_tcp_drain(c.t, c.now)) != 0; rounds++)
 		c.now += TT_MS(1);
 	SL_ASSERT_EQ(left, 0);
-	TT_OK(tt_check_delivered(&a, stream, tt_stream_cut(stream, 3000)));
+	/* a: its complete lines, then the line cut at 3000, truncated. */
+	{
+		uint32_t cut = tt_stream_cut(stream, 3000);
+		const struct tt_msg *m;
+		unsigned int n = tt_msgs_of(&a);
+
+		SL_ASSERT(n >= 2);
+		m = tt_msg_of(&a, n - 1);
+		SL_ASSERT_EQ(m->len, 3000 - cut);
+		SL_ASSERT_MEM_EQ(tt_sink.buf + m->at, stream + cut, m->len);
+		SL_ASSERT_EQ(m->flags, SL_REC_F_TRUNCATED);
+		tt_sink.msg[m - tt_sink.msg].sport = 0;  /* checked: hide it from the next check */
+		TT_OK(tt_check_delivered(&a, stream, cut));
+	}
 	SL_ASSERT_EQ(tt_msgs_of(&b), 2);
 	SL_ASSERT(tt_msg_is(tt_msg_of(&b, 0), "<13>b one"));
 	SL_ASSERT(tt_msg_is(tt_msg_of(&b, 1), "<13>b unfinished"));
@@ -1777,7 +1795,7 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_bare_fin_after_complete_messages_stores_nothing_more),
 	SL_TEST(test_fin_is_acked_only_once_every_byte_is_delivered),
 	SL_TEST(test_fin_out_of_order_waits_for_the_hole),
-	SL_TEST(test_our_fin_is_retransmitted_then_the_connection_aborted),
+	SL_TEST(test_our_fin_is_retransmitted_then_given_up),
 	SL_TEST(test_rst_in_syn_rcvd),
 	SL_TEST(test_rst_in_established_exact_challenge_and_outside),
 	SL_TEST(test_rst_in_last_ack),

@@ -189,7 +189,8 @@ store_msg(struct sl_worker *w, const uint8_t *p, const struct sl_dgram *d,
 	r->facility = pm.facility;
 	r->transport = fl->transport;
 	r->tags = v.tags;
-	if (p != NULL && copy <= SL_WORKER_LIN_MAX)
+	/* TCP's messages are always contiguous (d NULL), of any length. */
+	if (d == NULL || (p != NULL && copy <= SL_WORKER_LIN_MAX))
 		rte_memcpy(r + 1, p, copy);
 	else
 		mbuf_copy((uint8_t *)(r + 1), d->m, d->off, copy);

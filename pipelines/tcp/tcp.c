@@ -447,6 +447,7 @@ ooo_pull(struct sl_tcp *t, struct tcp_conn *c)
 		c->ooo = s->next;
 		s->next = NULL;
 		c->ooo_n--;
+		c->ooo_held -= s->buf_len;
 		c->held -= s->buf_len;
 		t->mem_used -= s->buf_len;
 		t->held_mbufs--;
@@ -500,6 +501,7 @@ ooo_insert(struct sl_tcp *t, struct tcp_conn *c, struct rte_mbuf *s, uint32_t se
 			*pp = n->next;
 			n->next = NULL;
 			c->ooo_n--;
+			c->ooo_held -= n->buf_len;
 			c->held -= n->buf_len;
 			t->mem_used -= n->buf_len;
 			t->held_mbufs--;
@@ -515,12 +517,26 @@ ooo_insert(struct sl_tcp *t, struct tcp_conn *c, struct rte_mbuf *s, uint32_t se
 		rte_pktmbuf_free_seg(s);
 		return 0;
 	}
+	c->sack_last = seq;
+	/* Right after its predecessor and small enough: into its room, so
+	 * many small pieces do not pin a buffer each. */
+	if (prev != NULL && prev->hash.usr + prev->data_len == seq &&
+	    s->data_len <= tailroom(prev) && RTE_MBUF_DIRECT(prev) &&
+	    rte_mbuf_refcnt_read(prev) == 1) {
+		uint32_t l = s->data_len;
+
+		memcpy(rte_pktmbuf_mtod_offset(prev, uint8_t *, prev->data_len),
+		       rte_pktmbuf_mtod(s, uint8_t *), l);
+		prev->data_len += l;
+		rte_pktmbuf_free_seg(s);
+		return l;
+	}
 	s->hash.usr = seq;
 	s->next = *pp;
 	*pp = s;
 	c->ooo_n++;
+	c->ooo_held += s->buf_len;
 	hold(t, c, s);
-	c->sack_last = seq;
 	return s->data_len;
 }
 
@@ -569,6 +585,45 @@ sink_frame(struct sl_tcp *t, struct tcp_conn *c, const struct sl_iov *sp,
 }
 
 static void send_fin(struct sl_tcp *t, struct tcp_conn *c, uint64_t now);
+static int deliver(struct sl_tcp *t, struct tcp_conn *c, uint64_t now);
+
+static void
+reset_conn(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
+{
+	tcp_send(t, c, TCP_F_RST, now);
+	t->ctr[SL_TCP_rst_sent]++;
+	conn_free(t, c);
+}
+
+/* An aborting connection delivered everything: it goes (with an RST of
+ * ours unless the peer reset it). */
+static void
+abort_done(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
+{
+	if (c->flags & CF_RST_OUT)
+		reset_conn(t, c, now);
+	else
+		conn_free(t, c);
+}
+
+/*
+ * End a connection without our FIN (the peer's RST, idle): what it holds is
+ * delivered first, the unfinished last message flagged truncated, as at a
+ * FIN; if the sink refuses, the blocked list finishes the job.
+ */
+static void
+tcp_abort(struct sl_tcp *t, struct tcp_conn *c, uint64_t now, bool send_rst)
+{
+	c->flags |= CF_ABORT | CF_FIN_IN | (send_rst ? CF_RST_OUT : 0);
+	if (c->state == ST_SYN_RCVD) {
+		abort_done(t, c, now);
+		return;
+	}
+	if (c->flags & CF_BLOCKED)
+		return;
+	if (deliver(t, c, now) == 0)
+		abort_done(t, c, now);
+}
 
 /*
  * Frame and hand on what the in-order queue holds, until framing needs
@@ -652,7 +707,7 @@ deliver(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 			q_consume(t, c, c->q_bytes);
 		c->flags |= CF_CLOSED;
 		c->rcv_nxt++; /* the FIN: acknowledged from now on */
-		if (c->state == ST_CLOSE_WAIT && !t->draining)
+		if (c->state == ST_CLOSE_WAIT && !t->draining && !(c->flags & CF_ABORT))
 			send_fin(t, c, now);
 	}
 	return 0;
@@ -1004,7 +1059,7 @@ take_data(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint32_t right)
 		sg->flags &= ~TCP_F_FIN; /* a FIN after the cut is not received */
 	}
 	if (t->mem_used + m->buf_len * m->nb_segs > t->p.mem_cap ||
-	    c->q_segs + m->nb_segs > t->span_max) {
+	    c->q_segs + c->ooo_n + m->nb_segs > t->span_max) {
 		rte_pktmbuf_free(m);
 		t->ctr[SL_TCP_drop_mem]++;
 		c->flags |= CF_ACK_NOW;
@@ -1025,8 +1080,12 @@ take_data(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint32_t right)
 		}
 		return;
 	}
-	/* Out of order. */
-	if (c->ooo_n + m->nb_segs > t->p.ooo_max) {
+	/* Out of order: at most ooo_max buffers and rcvbuf / 2 of memory per
+	 * connection, and none while the worker's memory is half gone, so
+	 * holes cannot pin what in-order data needs. */
+	if (c->ooo_n + m->nb_segs > t->p.ooo_max ||
+	    c->ooo_held + m->buf_len * m->nb_segs > t->rcvbuf / 2 ||
+	    t->mem_used + m->buf_len * m->nb_segs > t->p.mem_cap / 2) {
 		rte_pktmbuf_free(m);
 		t->ctr[SL_TCP_drop_ooo_full]++;
 		c->flags |= CF_ACK_NOW;
@@ -1065,6 +1124,11 @@ on_segment(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint64_t now)
 	bool acceptable;
 	uint8_t fl = sg->flags;
 
+	if (unlikely(c->flags & CF_ABORT)) {
+		/* Reset or timed out: delivering what it held, then gone. */
+		rte_pktmbuf_free(sg->d->m);
+		return;
+	}
 	touch(t, c);
 	/* PAWS (RFC 7323 5.3): an older timestamp is a stale duplicate. */
 	if ((c->flags & CF_TS) && sg->has_ts && !(fl & TCP_F_RST) &&
@@ -1081,6 +1145,8 @@ on_segment(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint64_t now)
 		right = c->rcv_adv;
 	if (c->flags & CF_FIN_IN)
 		right = c->rcv_nxt;
+	else if ((c->flags & CF_FIN_SEEN) && SEQ_GT(right, c->fin_seq))
+		right = c->fin_seq; /* nothing follows the peer's FIN */
 	seg_end = sg->seq + sg->len;
 	if (sg->len == 0)
 		acceptable = SEQ_GEQ(sg->seq, c->rcv_nxt) &&
@@ -1091,10 +1157,15 @@ on_segment(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint64_t now)
 	if (fl & TCP_F_RST) {
 		/* RFC 5961 3: exactly at rcv_nxt resets; elsewhere in the
 		 * window earns a challenge ACK; outside, nothing. */
-		if (sg->seq == c->rcv_nxt) {
+		/* With the peer's FIN in but not yet acknowledged (delivery
+		 * waits), its RST comes one past rcv_nxt. */
+		if (sg->seq == c->rcv_nxt ||
+		    ((c->flags & (CF_FIN_IN | CF_CLOSED)) == CF_FIN_IN &&
+		     sg->seq == c->rcv_nxt + 1)) {
 			t->ctr[SL_TCP_conn_reset]++;
 			rte_pktmbuf_free(sg->d->m);
-			conn_free(t, c);
+			/* What we acknowledged is delivered before it goes. */
+			tcp_abort(t, c, now, false);
 			return;
 		}
 		if (SEQ_GEQ(sg->seq, c->rcv_nxt) && SEQ_LT(sg->seq, right)) {
@@ -1131,8 +1202,10 @@ on_segment(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint64_t now)
 		c->state = ST_ESTAB;
 		t->n_halfopen--;
 		t->ctr[SL_TCP_conn_opened]++;
-	} else if (SEQ_GT(sg->ack, c->snd_nxt)) {
-		/* Acknowledges what we never sent (RFC 5961 5). */
+	} else if (SEQ_GT(sg->ack, c->snd_nxt) || SEQ_LT(sg->ack, c->iss + 1)) {
+		/* Acknowledges what we never sent, or is older than our SYN
+		 * (RFC 5961 5: we send no data, so only iss+1 and, after
+		 * our FIN, iss+2 are acceptable): a blind injection. */
 		t->ctr[SL_TCP_drop_challenge]++;
 		c->flags |= CF_ACK_NOW;
 		rte_pktmbuf_free(sg->d->m);
@@ -1162,16 +1235,20 @@ on_segment(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint64_t now)
 			}
 			return;
 		}
-		if (sg->len && SEQ_LEQ(seg_end, c->rcv_nxt)) {
+		if (right == c->rcv_nxt && !(c->flags & CF_FIN_IN) &&
+		    (sg->seq == c->rcv_nxt || sg->seq == c->rcv_nxt - 1)) {
+			/* A zero-window probe: BSD sends a byte at rcv_nxt,
+			 * Linux an empty segment at rcv_nxt - 1. */
+			t->ctr[SL_TCP_probes]++;
+		} else if (sg->len && SEQ_LEQ(seg_end, c->rcv_nxt)) {
 			t->ctr[SL_TCP_retrans_segs]++;
 			t->ctr[SL_TCP_retrans_bytes] += sg->len;
-		} else if (sg->len && sg->seq == c->rcv_nxt && right == c->rcv_nxt) {
-			t->ctr[SL_TCP_probes]++;
 		} else if (sg->len || (fl & TCP_F_FIN)) {
 			t->ctr[SL_TCP_drop_window]++;
 		}
-		if (sg->len || (fl & TCP_F_FIN))
-			c->flags |= CF_ACK_NOW;
+		/* Every unacceptable segment but an RST gets an ACK (RFC 9293
+		 * 3.10.7.4): keepalives and Linux's window probes are empty. */
+		c->flags |= CF_ACK_NOW;
 		rte_pktmbuf_free(sg->d->m);
 		return;
 	}
@@ -1188,6 +1265,8 @@ on_segment(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint64_t now)
 	if ((sg->flags & TCP_F_FIN) && !(c->flags & CF_FIN_SEEN)) {
 		c->flags |= CF_FIN_SEEN;
 		c->fin_seq = seg_end;
+		if (c->rcv_nxt != c->fin_seq)
+			c->flags |= CF_ACK_NOW; /* a FIN beyond a hole: a duplicate ACK now */
 	}
 	if ((c->flags & CF_FIN_SEEN) && !(c->flags & CF_FIN_IN) && c->rcv_nxt == c->fin_seq)
 		fin_in(t, c);
@@ -1321,7 +1400,10 @@ run_blocked(struct sl_tcp *t, uint64_t now)
 			t->ctr[SL_TCP_blocked]--; /* the same wait, not a new one */
 			continue;
 		}
-		maybe_window_update(t, c, now);
+		if (c->flags & CF_ABORT)
+			abort_done(t, c, now);
+		else
+			maybe_window_update(t, c, now);
 	}
 	/* Entries appended during this pass (none: deliver's re-blocks were
 	 * taken back above) follow the kept ones. */
@@ -1329,13 +1411,6 @@ run_blocked(struct sl_tcp *t, uint64_t now)
 	t->bl_n = kept + (t->bl_n - n);
 }
 
-static void
-reset_conn(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
-{
-	tcp_send(t, c, TCP_F_RST, now);
-	t->ctr[SL_TCP_rst_sent]++;
-	conn_free(t, c);
-}
 
 static void
 sweep(struct sl_tcp *t, uint64_t now)
@@ -1370,10 +1445,14 @@ sweep(struct sl_tcp *t, uint64_t now)
 			c->fin_tries++;
 			break;
 		default:
-			if (c->q_bytes == 0 && !(c->flags & CF_BLOCKED) &&
+			/* Silent too long, even halfway through a message (a
+			 * sender that lost power): that message is stored
+			 * flagged truncated, then an RST. Not while the
+			 * writers hold it back: waiting is not idling. */
+			if (!(c->flags & (CF_BLOCKED | CF_ABORT)) &&
 			    now - c->last_rx >= t->idle_tsc) {
 				t->ctr[SL_TCP_conn_idle]++;
-				reset_conn(t, c, now);
+				tcp_abort(t, c, now, true);
 			}
 			break;
 		}

@@ -107,7 +107,10 @@ tcp_window(struct sl_tcp *t, struct tcp_conn *c)
 		field = (floor + (1u << s) - 1) >> s;
 	if (field > 65535)
 		field = 65535;
-	if (SEQ_GT(c->rcv_nxt + (field << s), c->rcv_adv))
+	/* Rounding up to keep the promised edge is not a new promise: only
+	 * room the buffer has moves rcv_adv, so a held-back connection's
+	 * edge does not creep by the rounding at every ACK. */
+	if (room >= floor && SEQ_GT(c->rcv_nxt + (field << s), c->rcv_adv))
 		c->rcv_adv = c->rcv_nxt + (field << s);
 	if (field == 0) {
 		if (!(c->flags & CF_ZWIN)) {
@@ -267,8 +270,11 @@ tcp_send(struct sl_tcp *t, struct tcp_conn *c, uint8_t flags, uint64_t now)
 	void *l3;
 	bool v6 = c->flags & CF_V6;
 
-	if (m == NULL)
+	if (m == NULL) {
+		if (flags & TCP_F_FIN)
+			c->snd_nxt++; /* counted as sent: the retransmit resends it */
 		return;
+	}
 	win = tcp_window(t, c);
 	if (c->flags & CF_TS)
 		o = put_ts(o, tcp_ts_now(t, now) + c->ts_off, c->ts_recent);

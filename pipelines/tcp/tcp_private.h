@@ -51,6 +51,8 @@ enum tcp_state {
 #define CF_ACK_NOW  0x0800 /* send an ACK at the end of this burst */
 #define CF_TOUCHED  0x1000 /* on this burst's touched list */
 #define CF_COOKIE   0x2000 /* established from a SYN cookie */
+#define CF_ABORT    0x4000 /* reset or idle: delivering what it holds, then freed */
+#define CF_RST_OUT  0x8000 /* ... and we send an RST when it goes */
 
 /* Flow key: the peer's address and port, ours. */
 struct tcp_key {
@@ -81,6 +83,7 @@ struct tcp_conn {
 	uint32_t q_bytes;       /* in-order bytes queued, not yet framed away */
 	uint32_t q_segs;
 	uint32_t held;          /* buf_len of every mbuf this connection holds */
+	uint32_t ooo_held;      /* ... of which in the out-of-order list */
 	uint32_t delack_gen;    /* generation of the armed delayed ACK */
 	uint32_t sack_last;     /* seq of the latest out-of-order segment (first SACK block) */
 	uint64_t last_rx;       /* TSC of the last segment (idle) */

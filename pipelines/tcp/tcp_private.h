@@ -142,6 +142,38 @@ struct sl_tcp {
 	uint8_t *lin;             /* max_msg bytes: a message spread over mbufs */
 };
 
+/* tcp.c */
+/* Free a connection's entry, mbufs and list places (no segment sent). */
+void tcp_conn_free(struct sl_tcp *t, struct tcp_conn *c);
+
+/* tcp_queue.c */
+/* Cut chain @p m to its bytes [off, off + len), split into single buffers
+ * linked by next; the rest is freed. @return the first (NULL if len is 0). */
+struct rte_mbuf *tcp_chain_cut(struct rte_mbuf *m, uint32_t off, uint32_t len,
+			       struct rte_mbuf **last);
+/* Append cut buffers to the in-order queue (small ones into the tail's room). */
+void tcp_q_append(struct sl_tcp *t, struct tcp_conn *c, struct rte_mbuf *s);
+/* Move out-of-order data now at rcv_nxt into the in-order queue. */
+void tcp_ooo_pull(struct sl_tcp *t, struct tcp_conn *c);
+/* Insert one buffer at @p seq into the out-of-order list. @return new bytes. */
+uint32_t tcp_ooo_insert(struct sl_tcp *t, struct tcp_conn *c, struct rte_mbuf *s,
+			uint32_t seq);
+/* Frame and hand on the in-order bytes (and at the FIN, the last ones).
+ * @return 0, or -EAGAIN when the sink refused (connection blocked). */
+int tcp_deliver(struct sl_tcp *t, struct tcp_conn *c, uint64_t now);
+/* RST the peer and free the connection. */
+void tcp_reset_conn(struct sl_tcp *t, struct tcp_conn *c, uint64_t now);
+/* End a connection without our FIN, after delivering what it holds. */
+void tcp_abort(struct sl_tcp *t, struct tcp_conn *c, uint64_t now, bool send_rst);
+/* An aborting connection has delivered everything: free it (RST if ours). */
+void tcp_abort_done(struct sl_tcp *t, struct tcp_conn *c, uint64_t now);
+
+/* tcp_input.c */
+/* Our FIN after the peer's (CLOSE_WAIT -> LAST_ACK). */
+void tcp_send_fin(struct sl_tcp *t, struct tcp_conn *c, uint64_t now);
+/* Send a window update if room came back after a small or zero window. */
+void tcp_window_update(struct sl_tcp *t, struct tcp_conn *c, uint64_t now);
+
 /* tcp_out.c */
 void tcp_tx_flush(struct sl_tcp *t);
 uint32_t tcp_ts_now(const struct sl_tcp *t, uint64_t now);

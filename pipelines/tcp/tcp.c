@@ -238,6 +238,7 @@ run_blocked(struct sl_tcp *t, uint64_t now)
 		if (c->state == ST_FREE || !(c->flags & CF_BLOCKED))
 			continue;
 		c->flags &= ~CF_BLOCKED;
+		c->last_rx = now; /* waiting for the writers is not idling */
 		t->n_blocked--;
 		if (tcp_deliver(t, c, now) != 0) {
 			/* tcp_deliver() put it back at the end; keep the order. */

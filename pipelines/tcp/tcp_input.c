@@ -405,6 +405,12 @@ on_cookie_ack(struct sl_tcp *t, const struct tcp_key *k, const struct seg *sg, u
 	conn_init(t, c, k, &syn, now);
 	c->state = ST_ESTAB;
 	c->flags |= CF_COOKIE;
+	if (!sg->has_ts) {
+		/* Whether our SYN-ACK announced a window scale is not known
+		 * (the peer dropped its timestamps): scale anyway. If the
+		 * peer does not, it sees a smaller window, never a larger. */
+		c->rcv_wscale = t->rcv_wscale;
+	}
 	c->iss = cookie;
 	c->snd_nxt = cookie + 1;
 	c->rcv_adv = c->rcv_nxt + RTE_MIN(t->rcvbuf, 65535u);
@@ -562,8 +568,12 @@ on_segment(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint64_t now)
 	/* The window is the buffer: bytes consumed + rcvbuf, and never less
 	 * than what we advertised. */
 	right = c->rcv_nxt - c->q_bytes + t->rcvbuf;
-	if (SEQ_LT(right, c->rcv_adv))
-		right = c->rcv_adv;
+	if (SEQ_LT(right, c->rcv_adv)) {
+		/* What we promised, up to the rounding of the window scale. */
+		uint32_t cap = right + (1u << c->rcv_wscale) - 1;
+
+		right = SEQ_LT(c->rcv_adv, cap) ? c->rcv_adv : cap;
+	}
 	if (c->flags & CF_FIN_IN)
 		right = c->rcv_nxt;
 	else if ((c->flags & CF_FIN_SEEN) && SEQ_GT(right, c->fin_seq))
@@ -689,7 +699,9 @@ on_segment(struct sl_tcp *t, struct tcp_conn *c, struct seg *sg, uint64_t now)
 		if (c->rcv_nxt != c->fin_seq)
 			c->flags |= CF_ACK_NOW; /* a FIN beyond a hole: a duplicate ACK now */
 	}
-	if ((c->flags & CF_FIN_SEEN) && !(c->flags & CF_FIN_IN) && c->rcv_nxt == c->fin_seq)
+	/* (Past it only if a misbehaving peer sent data beyond its FIN that
+	 * was already held out of order.) */
+	if ((c->flags & CF_FIN_SEEN) && !(c->flags & CF_FIN_IN) && SEQ_GEQ(c->rcv_nxt, c->fin_seq))
 		fin_in(t, c);
 	else if ((fl & TCP_F_FIN) && (c->flags & CF_FIN_IN))
 		c->flags |= CF_ACK_NOW; /* a repeated FIN: ACK it again */

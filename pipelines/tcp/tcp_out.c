@@ -103,14 +103,27 @@ tcp_window(struct sl_tcp *t, struct tcp_conn *c)
 		room = 0;
 	win = room > floor ? room : floor;
 	field = win >> s;
-	if ((field << s) < floor)
-		field = (floor + (1u << s) - 1) >> s;
+	/* Keep the promised edge: round up, unless that would promise more
+	 * than the buffer plus one scale unit (a sender of segments smaller
+	 * than 2^s would otherwise make the edge creep forever); then round
+	 * down, moving the edge back by less than one unit (RFC 7323
+	 * appendix F). So the window still closes to zero, and what we
+	 * promise is always what on_segment() accepts. */
+	if ((field << s) < floor) {
+		uint32_t up = (floor + (1u << s) - 1) >> s;
+
+		uint32_t buf = t->rcvbuf > c->q_bytes ? t->rcvbuf - c->q_bytes : 0;
+
+		if ((up << s) < buf + (1u << s))
+			field = up;
+	}
 	if (field > 65535)
 		field = 65535;
-	/* Rounding up to keep the promised edge is not a new promise: only
-	 * room the buffer has moves rcv_adv, so a held-back connection's
-	 * edge does not creep by the rounding at every ACK. */
-	if (room >= floor && SEQ_GT(c->rcv_nxt + (field << s), c->rcv_adv))
+	/* The edge the peer now sees. Rounding up to keep it from moving
+	 * back can creep forward at each ACK while the buffer is full;
+	 * on_segment() accepts at most 2^s beyond the buffer, so a sender
+	 * of odd-sized segments cannot make the buffer grow. */
+	if (SEQ_GT(c->rcv_nxt + (field << s), c->rcv_adv) || (field << s) < floor)
 		c->rcv_adv = c->rcv_nxt + (field << s);
 	if (field == 0) {
 		if (!(c->flags & CF_ZWIN)) {
@@ -273,6 +286,7 @@ tcp_send(struct sl_tcp *t, struct tcp_conn *c, uint8_t flags, uint64_t now)
 	if (m == NULL) {
 		if (flags & TCP_F_FIN)
 			c->snd_nxt++; /* counted as sent: the retransmit resends it */
+		c->flags &= ~CF_DELACK; /* so a later one can be armed */
 		return;
 	}
 	win = tcp_window(t, c);

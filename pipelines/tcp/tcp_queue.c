@@ -404,7 +404,10 @@ tcp_deliver(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 		if (c->q_bytes)
 			q_consume(t, c, c->q_bytes);
 		c->flags |= CF_CLOSED;
-		c->rcv_nxt++; /* the FIN: acknowledged from now on */
+		/* The FIN, acknowledged from now on (not when the end is
+		 * ours: idle, the peer's RST, shutdown). */
+		if (c->flags & CF_FIN_SEEN)
+			c->rcv_nxt++;
 		if (c->state == ST_CLOSE_WAIT && !t->draining && !(c->flags & CF_ABORT))
 			tcp_send_fin(t, c, now);
 	}

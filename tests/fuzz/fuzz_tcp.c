@@ -217,7 +217,7 @@ fz_learn(const struct tt_pkt *k)
 		fprintf(stderr, "tx: window %u > buffer %u\n", win, rcvbuf_eff);
 		abort();
 	}
-	if (TT_SEQ_LT(k->ack, sd->ack) || TT_SEQ_LT(edge, sd->edge)) {
+	if (TT_SEQ_LT(k->ack, sd->ack) || TT_SEQ_LT(edge + (1u << sd->ws) - 1, sd->edge)) {
 		fprintf(stderr, "tx: %u -> %u: ack %u -> %u, right edge %u -> %u\n",
 			pr->a.sport, k->sport, sd->ack, k->ack, sd->edge, edge);
 		abort();

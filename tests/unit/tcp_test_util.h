@@ -1009,7 +1009,10 @@ tt_learn(struct tt_peer *pr, const struct tt_pkt *k)
 	if (pr->have_edge) {
 		if (TT_SEQ_LT(k->ack, pr->last_ack))
 			TT_INV(pr, "ACK went back: %u -> %u", pr->last_ack, k->ack);
-		if (TT_SEQ_LT(edge, pr->edge))
+		/* Back by less than one scale unit is allowed (RFC 7323
+		 * appendix F): the stage rounds down rather than let the
+		 * edge creep past its buffer under segments smaller than 2^ws. */
+		if (TT_SEQ_LT(edge + (1u << pr->ws) - 1, pr->edge))
 			TT_INV(pr, "right edge moved left: %u -> %u (ack %u win %u)",
 			       pr->edge, edge, k->ack, win);
 	}

@@ -233,14 +233,17 @@ cookie_count(const struct sl_tcp *t, uint64_t now)
 	return (uint32_t)(now / (t->p.tsc_hz * COOKIE_PERIOD_S));
 }
 
-/* Cookie: 24 bits of MAC | 5 bits of the period | 3 bits of MSS index. */
+/* Cookie: 23 bits of MAC | 1 bit "our SYN-ACK announced a window scale" |
+ * 5 bits of the period | 3 bits of MSS index. The MAC covers the bit. */
 static uint32_t
 cookie_make(const struct sl_tcp *t, const struct tcp_key *k, uint32_t peer_isn,
-	    uint32_t count, unsigned int mss_idx)
+	    uint32_t count, unsigned int mss_idx, unsigned int ws)
 {
-	uint32_t mac = (uint32_t)tcp_siphash(t->p.secret, k, peer_isn, count | 0x80000000u);
+	uint32_t mac = (uint32_t)tcp_siphash(t->p.secret, k, peer_isn,
+					     count | 0x80000000u | (uint32_t)ws << 30);
 
-	return (mac & 0xffffff00u) | (count & 0x1f) << 3 | (mss_idx & 7);
+	return (mac & 0xfffffe00u) | (uint32_t)(ws & 1) << 8 | (count & 0x1f) << 3 |
+	       (mss_idx & 7);
 }
 
 static unsigned int
@@ -320,7 +323,10 @@ on_syn(struct sl_tcp *t, const struct tcp_key *k, const struct seg *sg, uint64_t
 		/* Half-open table full: answer with a cookie, keep nothing. */
 		uint32_t count = cookie_count(t, now);
 		unsigned int mi = cookie_mss_idx(sg->o.mss);
-		uint32_t cookie = cookie_make(t, k, sg->seq, count, mi);
+		/* tcp_send_cookie() announces our scale when the peer offered
+		 * its own and timestamps (the peer's scale rides in them). */
+		uint32_t cookie = cookie_make(t, k, sg->seq, count, mi,
+					      sg->o.ws != 0xff && sg->o.ts_ok);
 		uint32_t tsval = 0;
 
 		if (sg->o.ts_ok) {
@@ -377,7 +383,7 @@ on_cookie_ack(struct sl_tcp *t, const struct tcp_key *k, const struct seg *sg, u
 		made = count - 1;
 	else
 		goto bad;
-	if (cookie_make(t, k, sg->seq - 1, made, cookie & 7) != cookie)
+	if (cookie_make(t, k, sg->seq - 1, made, cookie & 7, (cookie >> 8) & 1) != cookie)
 		goto bad;
 	if (!cookies_in_use(t, now))
 		goto bad; /* no cookie sent lately: not one of ours */
@@ -405,10 +411,10 @@ on_cookie_ack(struct sl_tcp *t, const struct tcp_key *k, const struct seg *sg, u
 	conn_init(t, c, k, &syn, now);
 	c->state = ST_ESTAB;
 	c->flags |= CF_COOKIE;
-	if (!sg->has_ts) {
-		/* Whether our SYN-ACK announced a window scale is not known
-		 * (the peer dropped its timestamps): scale anyway. If the
-		 * peer does not, it sees a smaller window, never a larger. */
+	/* Our SYN-ACK announced a scale (the cookie says so): the peer
+	 * applies it, even if this ACK dropped its timestamps. */
+	if ((cookie >> 8) & 1) {
+		c->flags |= CF_WS;
 		c->rcv_wscale = t->rcv_wscale;
 	}
 	c->iss = cookie;

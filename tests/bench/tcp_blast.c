@@ -26,7 +26,8 @@
  *       [--octet] [--seconds S] [--msgs N] [--udp] [--sink] [--train T]
  *
  * --udp sends the same messages as UDP datagrams, one message each, as fast
- * as the port takes them. --sink skips the handshake and ignores the window
+ * as the port takes them. --linger S keeps the (idle) port open after the
+ * run until a signal or S seconds, so the memif server can stop first. --sink skips the handshake and ignores the window
  * (for measuring the generator alone against net_null).
  *
  * Last line: "RESULT mode=... conns=... k=... msgs=... bytes=... segs=...
@@ -120,6 +121,7 @@ struct cfg {
 	uint16_t port;
 	uint16_t mss;
 	uint32_t close_ms;
+	uint32_t linger_s;         /* after the run, hold the port until a signal */
 };
 
 struct blast {
@@ -713,7 +715,7 @@ rx_poll(struct blast *b, uint64_t now)
 /* sending                                                              */
 
 static inline bool
-more_msgs(const struct blast *b, const struct conn *c, bool stopping, uint64_t idx)
+more_msgs(const struct conn *c, bool stopping, uint64_t idx)
 {
 	if (stopping)
 		return false;
@@ -740,7 +742,7 @@ send_data(struct blast *b, unsigned int ci, unsigned int max, bool stopping, uin
 		struct rte_mbuf *m;
 
 		/* A resend goes over data already sent, even after the stop. */
-		if (!resend && !more_msgs(b, c, stopping, idx))
+		if (!resend && !more_msgs(c, stopping, idx))
 			break;
 		if (c->msgs_limit && idx + k > c->msgs_limit)
 			k = (unsigned int)(c->msgs_limit - idx);
@@ -1044,7 +1046,8 @@ usage(void)
 		"usage: tcp_blast [EAL options] -- --dst IP [--dport 514] [--src 10.77.0.2]\n"
 		"         [--src-ips N] [--sport 10000] [--conns C] [--k K] [--msg-size L]\n"
 		"         [--octet] [--seconds S] [--msgs N] [--udp] [--sink] [--train T]\n"
-		"         [--mss 1460] [--close-ms 10000] [--port ID] [--verbose]\n");
+		"         [--mss 1460] [--close-ms 10000] [--port ID] [--verbose]\n"
+		"         [--linger S]\n");
 	exit(2);
 }
 
@@ -1085,6 +1088,7 @@ parse_args(struct cfg *c, int argc, char **argv)
 		{ "seconds", 1, 0, 'S' }, { "msgs", 1, 0, 'n' }, { "udp", 0, 0, 'u' },
 		{ "sink", 0, 0, 'z' }, { "train", 1, 0, 't' }, { "mss", 1, 0, 'm' },
 		{ "close-ms", 1, 0, 'C' }, { "port", 1, 0, 'O' }, { "verbose", 0, 0, 'v' },
+		{ "linger", 1, 0, 'G' },
 		{ "help", 0, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -1120,6 +1124,7 @@ parse_args(struct cfg *c, int argc, char **argv)
 		case 'm': c->mss = (uint16_t)num("--mss", optarg, 88, 9000); break;
 		case 'C': c->close_ms = (uint32_t)num("--close-ms", optarg, 0, 600000); break;
 		case 'v': c->verbose = true; break;
+		case 'G': c->linger_s = (uint32_t)num("--linger", optarg, 0, 3600); break;
 		case 'O': c->port = (uint16_t)num("--port", optarg, 0, RTE_MAX_ETHPORTS - 1); break;
 		default: usage();
 		}
@@ -1305,6 +1310,18 @@ main(int argc, char **argv)
 		       b->bytes, b->segs, el, el > 0 ? (double)b->msgs_acked / el : 0.0,
 		       b->retrans_events, b->retrans_segs, b->stalls, b->rst_in, done);
 		fflush(stdout);
+	}
+	if (b->cfg.linger_s) {
+		/* Keep the memif connection, idle, until the peer is done: a
+		 * memif peer that disconnects while the other side polls its
+		 * rings races with that side's unmapping of them. */
+		sig_atomic_t seen = stop_req;
+		unsigned int ms;
+
+		printf("tcp_blast: holding the port until a signal (at most %u s)\n", b->cfg.linger_s);
+		fflush(stdout);
+		for (ms = 0; ms < b->cfg.linger_s * 1000u && stop_req == seen; ms += 10)
+			rte_delay_us_sleep(10000);
 	}
 	rte_eth_dev_stop(b->cfg.port);
 	rte_eth_dev_close(b->cfg.port);

@@ -12,22 +12,28 @@
  *   the peer's ACK proves it. A segment to a closed port gets an RST.
  * - Receive: in-order payload is queued (small segments are copied into
  *   the tail mbuf's room); out-of-order segments are kept sorted, trimmed of
- *   overlaps on both edges, up to a per-connection count and a per-worker
- *   memory cap, and merged when the hole fills. Sequence arithmetic is
+ *   overlaps on both edges, small neighbours sharing a buffer, up to a
+ *   per-connection count and memory cap and half the worker's memory, and
+ *   merged when the hole fills. An ACK number we cannot have sent earns a
+ *   challenge ACK (RFC 5961), and every other unacceptable segment but an
+ *   RST an ACK (keepalives, Linux's empty window probes). Sequence arithmetic is
  *   modulo 2^32. PAWS (RFC 7323) drops segments with an old timestamp.
  * - ACKs: one per connection per burst at most; immediate when data is out
  *   of order (with SACK blocks), on a duplicate, on a window probe, or
  *   after two full segments; otherwise delayed (delack).
  * - Backpressure: queued bytes are handed to framing and the sink; when the
  *   sink refuses (writers behind), the bytes stay queued, the advertised
- *   window shrinks (its right edge never moves back) down to zero, probes
+ *   window shrinks down to zero (its right edge never moves back by a
+ *   window-scale unit or more: RFC 7323 appendix F), probes
  *   are answered with the current window, and a window update is sent when
  *   room returns. Data is never dropped for being slow.
  * - Close: the peer's FIN is acknowledged once every byte before it is
  *   delivered; an unfinished last message is stored flagged truncated;
  *   our FIN follows (LAST_ACK, retransmitted a bounded number of times).
- *   RST tears down at once (RFC 5961 checks). Idle connections are reset
- *   after idle_ms. Every state is bounded in time.
+ *   An RST exactly in sequence (RFC 5961) ends it once what it holds is
+ *   delivered. Idle connections (even halfway through a message, never
+ *   while held back) are reset after idle_ms, their partial message stored
+ *   flagged truncated. Every state is bounded in time.
  *
  * Everything not stored is counted by reason; nothing here drops data the
  * sender believes delivered (an ACKed byte is delivered to the sink).

@@ -740,7 +740,14 @@ input_one(struct sl_tcp *t, const struct sl_dgram *d, uint64_t now)
 		return;
 	}
 	seg_key(d, &k);
-	pos = rte_hash_lookup_with_hash(t->h, &k, d->hash);
+	/* Segments of one connection come in runs: the last hit first. */
+	pos = (int32_t)t->last_pos;
+	if (t->conns[pos].state == ST_FREE || t->conns[pos].hash != d->hash ||
+	    memcmp(&t->conns[pos].key, &k, sizeof(k)) != 0) {
+		pos = rte_hash_lookup_with_hash(t->h, &k, d->hash);
+		if (pos >= 0)
+			t->last_pos = (uint32_t)pos;
+	}
 	if (pos >= 0) {
 		struct tcp_conn *c = &t->conns[pos];
 

@@ -112,6 +112,7 @@ struct sl_tcp {
 	struct tcp_conn *conns;   /* indexed by the hash's key position */
 	uint32_t n_slots;
 	uint32_t n_conns;         /* entries in every state */
+	uint32_t last_pos;        /* slot of the last connection found (a cache) */
 	uint32_t n_halfopen;
 	uint32_t n_blocked;
 	uint32_t n_zwin;

@@ -58,6 +58,8 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "sl_cksum.h"
+
 #define BURST        32
 #define NB_MBUF      16383
 #define MBUF_CACHE   256
@@ -158,45 +160,10 @@ on_signal(int sig)
 /* ------------------------------------------------------------------ */
 /* checksum: 32-bit words into a 64-bit sum, as RFC 1071 allows          */
 
-static inline uint64_t
-csum_add(uint64_t s, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint64_t v;
-	uint32_t w32;
-	uint16_t w16;
-
-	while (len >= 8) {
-		memcpy(&v, p, 8);
-		s += (v & 0xffffffffu) + (v >> 32);
-		p += 8;
-		len -= 8;
-	}
-	if (len >= 4) {
-		memcpy(&w32, p, 4);
-		s += w32;
-		p += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		memcpy(&w16, p, 2);
-		s += w16;
-		p += 2;
-		len -= 2;
-	}
-	if (len) {
-		w16 = 0;
-		memcpy(&w16, p, 1);
-		s += w16;
-	}
-	return s;
-}
-
+/* Fold a sum of 16-bit partial sums (sl_cksum16) and complement it. */
 static inline uint16_t
 csum_fold(uint64_t s)
 {
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffffffu) + (s >> 32);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
@@ -208,10 +175,11 @@ static inline uint16_t
 l4_cksum(const struct rte_ipv4_hdr *ip, const void *l4, uint16_t l4_len, uint8_t proto)
 {
 	uint8_t ph[4] = { 0, proto, (uint8_t)(l4_len >> 8), (uint8_t)l4_len };
-	uint64_t s = csum_add(0, &ip->src_addr, 8);
+	/* Every piece starts at an even offset: partial sums add up. */
+	uint64_t s = sl_cksum16(&ip->src_addr, 8);
 
-	s = csum_add(s, ph, 4);
-	s = csum_add(s, l4, l4_len);
+	s += sl_cksum16(ph, 4);
+	s += sl_cksum16(l4, l4_len);
 	return csum_fold(s);
 }
 
@@ -370,7 +338,7 @@ build_seg(struct blast *b, struct conn *c, unsigned int ci, uint32_t seq,
 	th = (struct rte_tcp_hdr *)(ip + 1);
 	tcp_len = c->hdr_len - sizeof(struct rte_ether_hdr) - sizeof(*ip) + plen;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + tcp_len));
-	ip->hdr_checksum = csum_fold(csum_add(0, ip, sizeof(*ip)));
+	ip->hdr_checksum = csum_fold(sl_cksum16(ip, sizeof(*ip)));
 	th->sent_seq = rte_cpu_to_be_32(seq);
 	th->recv_ack = rte_cpu_to_be_32(c->rcv_nxt);
 	th->tcp_flags = flags;
@@ -403,7 +371,7 @@ build_dgram(struct blast *b, struct conn *c, unsigned int ci, uint64_t idx)
 	ip = (struct rte_ipv4_hdr *)(p + sizeof(struct rte_ether_hdr));
 	uh = (struct rte_udp_hdr *)(ip + 1);
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + ulen));
-	ip->hdr_checksum = csum_fold(csum_add(0, ip, sizeof(*ip)));
+	ip->hdr_checksum = csum_fold(sl_cksum16(ip, sizeof(*ip)));
 	uh->dgram_len = rte_cpu_to_be_16(ulen);
 	uh->dgram_cksum = l4_cksum(ip, uh, ulen, IPPROTO_UDP);
 	if (uh->dgram_cksum == 0)
@@ -438,7 +406,7 @@ build_syn(struct blast *b, struct conn *c, uint64_t now)
 	o[6] = 8; o[7] = 10; memcpy(o + 8, &tsv, 4); memset(o + 12, 0, 4);
 	o[16] = 1; o[17] = 3; o[18] = 3; o[19] = 7;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + tcp_len));
-	ip->hdr_checksum = csum_fold(csum_add(0, ip, sizeof(*ip)));
+	ip->hdr_checksum = csum_fold(sl_cksum16(ip, sizeof(*ip)));
 	th->sent_seq = rte_cpu_to_be_32(c->iss);
 	th->recv_ack = 0;
 	th->data_off = (uint8_t)((tcp_len / 4) << 4);

@@ -101,6 +101,11 @@ tcp_window(struct sl_tcp *t, struct tcp_conn *c)
 	/* A FIN in order closes the window: nothing follows it. */
 	if (c->flags & CF_FIN_IN)
 		room = 0;
+	/* Receiver-side silly-window avoidance (RFC 1122 4.2.3.3): less
+	 * room than a segment is offered as none, so a held-back sender
+	 * stops and probes instead of trickling tiny segments. */
+	if (room < RTE_MIN(t->rcvbuf / 2, (uint32_t)c->mss))
+		room = 0;
 	win = room > floor ? room : floor;
 	field = win >> s;
 	/* Keep the promised edge: round up, unless that would promise more

@@ -146,9 +146,7 @@ free_list(struct sl_tcp *t, struct tcp_conn *c, struct rte_mbuf *s)
 		struct rte_mbuf *n = s->next;
 
 		s->next = NULL;
-		c->held -= s->buf_len;
-		t->mem_used -= s->buf_len;
-		t->held_mbufs--;
+		tcp_unhold(t, c, s);
 		rte_pktmbuf_free_seg(s);
 		s = n;
 	}

@@ -17,12 +17,6 @@
 #include "sl_record.h"
 #include "tcp_private.h"
 
-#define OPT_EOL       0
-#define OPT_NOP       1
-#define OPT_MSS       2
-#define OPT_WS        3
-#define OPT_SACK_PERM 4
-#define OPT_TS        8
 
 /* SYN cookies: a 64-second clock, 5 bits of it in the cookie; a cookie is
  * good for the period it was made in and the one after. */
@@ -262,8 +256,6 @@ conn_init(struct sl_tcp *t, struct tcp_conn *c, const struct tcp_key *k,
 	  const struct seg *sg, uint64_t now)
 {
 	const struct sl_dgram *d = sg->d;
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(d->m, const struct rte_ether_hdr *);
-	uint8_t l2_len = d->l2_len;
 
 	c->key = *k;
 	c->hash = d->hash;
@@ -288,12 +280,7 @@ conn_init(struct sl_tcp *t, struct tcp_conn *c, const struct tcp_key *k,
 		c->rcv_wscale = t->rcv_wscale;
 	}
 	c->ts_off = (uint32_t)(tcp_siphash(t->p.secret, k, 1, 1) >> 32);
-	if (l2_len > sizeof(c->l2) || l2_len < sizeof(*eh))
-		l2_len = sizeof(*eh);
-	memcpy(c->l2, eh, l2_len);
-	memcpy(c->l2, &eh->src_addr, RTE_ETHER_ADDR_LEN);
-	memcpy(c->l2 + RTE_ETHER_ADDR_LEN, &t->p.mac, RTE_ETHER_ADDR_LEN);
-	c->l2_len = l2_len;
+	c->l2_len = tcp_reply_l2(t, d->m, d->l2_len, c->l2);
 	c->last_rx = now;
 	memset(&c->fr, 0, sizeof(c->fr));
 }

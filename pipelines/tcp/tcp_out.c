@@ -17,13 +17,6 @@
 #include "sl_record.h"
 #include "tcp_private.h"
 
-#define OPT_EOL       0
-#define OPT_NOP       1
-#define OPT_MSS       2
-#define OPT_WS        3
-#define OPT_SACK_PERM 4
-#define OPT_SACK      5
-#define OPT_TS        8
 
 /* SipHash-2-4 (Aumasson, Bernstein), over the flow key and two words. */
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -409,13 +402,12 @@ tcp_send_synack(struct sl_tcp *t, struct tcp_conn *c, uint64_t now)
 	c->last_ack = c->rcv_nxt;
 }
 
-/* The L2 header of a received frame, MACs swapped, as the header of a reply. */
-static uint8_t
-reply_l2(const struct sl_tcp *t, const struct rte_mbuf *m, uint8_t l2_len, uint8_t *l2)
+uint8_t
+tcp_reply_l2(const struct sl_tcp *t, const struct rte_mbuf *m, uint8_t l2_len, uint8_t *l2)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
-	if (l2_len > 22 || l2_len < sizeof(*eh))
+	if (l2_len > sizeof(((struct tcp_conn *)0)->l2) || l2_len < sizeof(*eh))
 		l2_len = sizeof(*eh);
 	memcpy(l2, eh, l2_len);
 	memcpy(l2, &eh->src_addr, RTE_ETHER_ADDR_LEN);
@@ -428,7 +420,7 @@ tcp_send_cookie(struct sl_tcp *t, const struct sl_dgram *d, uint32_t seq,
 		uint32_t cookie, const struct tcp_syn_opts *o, uint32_t tsval)
 {
 	struct tcp_key k;
-	uint8_t l2[22], l2_len = reply_l2(t, d->m, d->l2_len, l2);
+	uint8_t l2[22], l2_len = tcp_reply_l2(t, d->m, d->l2_len, l2);
 	bool v6 = d->flags & SL_REC_F_IPV6;
 	uint16_t mss = v6 ? t->p.mss6 : t->p.mss4;
 
@@ -453,7 +445,7 @@ tcp_send_rst_for(struct sl_tcp *t, const struct sl_dgram *d, uint32_t seq,
 
 	if (m == NULL)
 		return;
-	l2_len = reply_l2(t, d->m, d->l2_len, l2);
+	l2_len = tcp_reply_l2(t, d->m, d->l2_len, l2);
 	memcpy(k.src, d->src.b, 16);
 	memcpy(k.dst, d->dst.b, 16);
 	th = build_l2l3(m, l2, l2_len, v6, k.dst, k.src, sizeof(*th), &l3);

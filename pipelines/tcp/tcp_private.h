@@ -19,6 +19,15 @@
 #define TCP_F_ACK 0x10
 #define TCP_F_URG 0x20
 
+/* TCP option kinds (RFC 9293, 7323, 2018). */
+#define OPT_EOL       0
+#define OPT_NOP       1
+#define OPT_MSS       2
+#define OPT_WS        3
+#define OPT_SACK_PERM 4
+#define OPT_SACK      5
+#define OPT_TS        8
+
 /* Sequence arithmetic modulo 2^32 (RFC 793 3.3). */
 #define SEQ_LT(a, b)  ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
@@ -143,6 +152,23 @@ struct sl_tcp {
 	uint8_t *lin;             /* max_msg bytes: a message spread over mbufs */
 };
 
+/* Account for an mbuf a connection starts / stops holding. */
+static inline void
+tcp_hold(struct sl_tcp *t, struct tcp_conn *c, const struct rte_mbuf *s)
+{
+	c->held += s->buf_len;
+	t->mem_used += s->buf_len;
+	t->held_mbufs++;
+}
+
+static inline void
+tcp_unhold(struct sl_tcp *t, struct tcp_conn *c, const struct rte_mbuf *s)
+{
+	c->held -= s->buf_len;
+	t->mem_used -= s->buf_len;
+	t->held_mbufs--;
+}
+
 /* tcp.c */
 /* Free a connection's entry, mbufs and list places (no segment sent). */
 void tcp_conn_free(struct sl_tcp *t, struct tcp_conn *c);
@@ -193,6 +219,10 @@ struct tcp_syn_opts {
 void tcp_send_synack(struct sl_tcp *t, struct tcp_conn *c, uint64_t now);
 void tcp_send_cookie(struct sl_tcp *t, const struct sl_dgram *d, uint32_t seq,
 		     uint32_t cookie, const struct tcp_syn_opts *o, uint32_t tsval);
+/* The L2 header of received frame @p m (@p l2_len bytes: Ethernet and
+ * VLAN tags), MACs swapped, as the header of what we send. @return its length. */
+uint8_t tcp_reply_l2(const struct sl_tcp *t, const struct rte_mbuf *m, uint8_t l2_len,
+		     uint8_t *l2);
 /* RST answering segment d (no connection): RFC 793 rules. */
 void tcp_send_rst_for(struct sl_tcp *t, const struct sl_dgram *d, uint32_t seq,
 		      uint32_t ack, uint8_t flags, uint32_t seg_len);

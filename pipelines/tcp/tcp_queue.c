@@ -72,14 +72,6 @@ tailroom(const struct rte_mbuf *m)
 	return (uint32_t)m->buf_len - m->data_off - m->data_len;
 }
 
-static inline void
-hold(struct sl_tcp *t, struct tcp_conn *c, struct rte_mbuf *s)
-{
-	c->held += s->buf_len;
-	t->mem_used += s->buf_len;
-	t->held_mbufs++;
-}
-
 /* Append buffers (already cut) to the in-order queue; small ones are
  * copied into the tail's room. */
 void
@@ -98,7 +90,7 @@ tcp_q_append(struct sl_tcp *t, struct tcp_conn *c, struct rte_mbuf *s)
 			q->data_len += s->data_len;
 			rte_pktmbuf_free_seg(s);
 		} else {
-			hold(t, c, s);
+			tcp_hold(t, c, s);
 			if (q)
 				q->next = s;
 			else
@@ -129,9 +121,7 @@ q_consume(struct sl_tcp *t, struct tcp_conn *c, uint32_t n)
 			c->q_tail = NULL;
 		s->next = NULL;
 		c->q_segs--;
-		c->held -= s->buf_len;
-		t->mem_used -= s->buf_len;
-		t->held_mbufs--;
+		tcp_unhold(t, c, s);
 		rte_pktmbuf_free_seg(s);
 	}
 }
@@ -148,9 +138,7 @@ tcp_ooo_pull(struct sl_tcp *t, struct tcp_conn *c)
 		s->next = NULL;
 		c->ooo_n--;
 		c->ooo_held -= s->buf_len;
-		c->held -= s->buf_len;
-		t->mem_used -= s->buf_len;
-		t->held_mbufs--;
+		tcp_unhold(t, c, s);
 		t->ctr[SL_TCP_retrans_bytes] += RTE_MIN(skip, (uint32_t)s->data_len);
 		if (skip >= s->data_len) {
 			rte_pktmbuf_free_seg(s);
@@ -202,9 +190,7 @@ tcp_ooo_insert(struct sl_tcp *t, struct tcp_conn *c, struct rte_mbuf *s, uint32_
 			n->next = NULL;
 			c->ooo_n--;
 			c->ooo_held -= n->buf_len;
-			c->held -= n->buf_len;
-			t->mem_used -= n->buf_len;
-			t->held_mbufs--;
+			tcp_unhold(t, c, n);
 			t->ctr[SL_TCP_retrans_bytes] += n->data_len;
 			rte_pktmbuf_free_seg(n);
 			continue;
@@ -236,7 +222,7 @@ tcp_ooo_insert(struct sl_tcp *t, struct tcp_conn *c, struct rte_mbuf *s, uint32_
 	*pp = s;
 	c->ooo_n++;
 	c->ooo_held += s->buf_len;
-	hold(t, c, s);
+	tcp_hold(t, c, s);
 	return s->data_len;
 }
 

@@ -126,8 +126,10 @@ struct sl_writer {
 	uint16_t n_shards;
 	volatile int done;
 	uint32_t slice;                 /**< bytes compressed per poll; 0: a whole batch */
-	uint32_t pause_us;              /**< testing: sleep this long per chunk (--writer-pause-us) */
+	uint32_t pause_us;              /**< testing: take nothing for this long after each chunk (--writer-pause-us) */
+	uint64_t resume_at;             /**< with pause_us: TSC when the pause ends */
 	uint32_t next_work;             /**< round robin over stores for compression */
+	uint16_t next_shard;            /**< round robin: the shard taken from first */
 	uint64_t next_poll;
 	uint64_t next_tick;
 	struct sl_writer_shard *shards; /**< n_shards */

@@ -55,8 +55,15 @@ chunk_store(struct sl_writer *w, struct sl_writer_shard *ws, struct sl_chunk *c,
 	if (st->pending_since == 0 || after != before + c->used)
 		st->pending_since = after ? now : 0;
 	rte_mempool_put(rte_mempool_from_obj(c), c);
-	if (unlikely(w->pause_us))
-		rte_delay_us_sleep(w->pause_us); /* --writer-pause-us: slow storage, for tests */
+}
+
+/* --writer-pause-us (tests): after each chunk, take nothing more for that
+ * long, like storage that is slow. The writer keeps polling meanwhile and
+ * never sleeps: a writer beside a worker must not stop the worker's RX. */
+static inline bool
+writer_paused(const struct sl_writer *w, uint64_t now)
+{
+	return unlikely(w->pause_us != 0) && now < w->resume_at;
 }
 
 /*
@@ -82,6 +89,8 @@ shard_take(struct sl_writer *w, struct sl_writer_shard *ws,
 	}
 	for (r = 0; r < run->n_workers; r++) {
 		for (k = 0; k < WRITER_BURST; k++) {
+			if (w->pause_us && taken)
+				return taken; /* one chunk per pause */
 			if (rte_ring_sc_dequeue(ws->rings[r], (void **)&c) != 0)
 				break;
 			if (!sl_store_can_take(chunk_dest(ws, c)->store, c->used)) {
@@ -128,8 +137,16 @@ sl_writer_poll(struct sl_writer *w, const struct sl_run *run, uint64_t now)
 {
 	unsigned int s, k, taken = 0, worked;
 
-	for (s = 0; s < w->n_shards; s++)
-		taken += shard_take(w, &w->shards[s], run, now);
+	if (!writer_paused(w, now)) {
+		/* Start from a different shard each poll, so one pause-limited
+		 * chunk at a time still serves every shard. */
+		for (k = 0; k < w->n_shards && !(w->pause_us && taken); k++)
+			taken += shard_take(w, &w->shards[(w->next_shard + k) % w->n_shards],
+					    run, now);
+		w->next_shard = (uint16_t)((w->next_shard + 1) % (w->n_shards ? w->n_shards : 1));
+		if (unlikely(w->pause_us) && taken)
+			w->resume_at = now + (uint64_t)w->pause_us * (run->tsc_hz / 1000000);
+	}
 	worked = writer_work(w);
 	if (now >= w->next_poll) {
 		w->next_poll = now + run->poll_tsc;

@@ -453,7 +453,7 @@ static const struct opt_def opt_defs[] = {
 	{ "tenants", 1, opt_tenants, "FILE", "tenant table (not in this build)" },
 	{ "retain", 1, opt_retain, "BYTES", "keep the segments under --out below BYTES: the oldest sealed ones are deleted (default: keep all)" },
 	{ "metrics", 1, opt_metrics, "ADDR:PORT", "metrics endpoint (not in this build)" },
-	{ "writer-pause-us", 1, opt_writer_pause, "US", "testing: writers sleep US per chunk taken (slow storage)" },
+	{ "writer-pause-us", 1, opt_writer_pause, "US", "testing: a writer takes no chunk for US after each one (slow storage; it keeps polling)" },
 	{ "help", 0, NULL, NULL, "this text" },
 };
 

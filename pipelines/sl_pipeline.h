@@ -28,6 +28,7 @@
 #include "sl_shard.h"
 #include "sl_store.h"
 #include "sl_tcp.h"
+#include "sl_tenant.h"
 
 #define SL_WORKER_COUNTERS(X) \
 	X(rx_bursts,    "non-empty RX bursts") \
@@ -37,12 +38,36 @@
 	X(tx_failed,    "TCP segments the TX queue did not take (freed; ACKs are sent again)") \
 	X(rx_paused,    "polls skipped: writers behind and RX backpressure on") \
 	X(busy_cycles,  "TSC cycles spent on non-empty bursts") \
-	X(max_gap_us,   "longest time between two RX polls, us (a gauge: stalls of this lcore)")
+	X(max_gap_us,   "longest time between two RX polls, us (a gauge: stalls of this lcore)") \
+	X(drop_no_tenant, "messages dropped: no tenant matched and the tenant file says 'default reject'") \
+	X(bad_token,    "messages whose [sluice@32473 key=...] token no tenant has (resolved without it)")
 
 #define SL_WORKER_CTR_ENUM(name, help) SL_WORKER_ ## name,
 enum sl_worker_counter {
 	SL_WORKER_COUNTERS(SL_WORKER_CTR_ENUM)
 	SL_WORKER_NB_CTR
+};
+
+/* Per tenant, per worker (summed over workers in stats). received =
+ * stored + the drop_* below + rule drops (filtered). */
+#define SL_TENANT_COUNTERS(X) \
+	X(msgs,            "messages of the tenant decided (stored or dropped)") \
+	X(bytes,           "their bytes") \
+	X(stored,          "messages stored") \
+	X(stored_bytes,    "bytes stored (after --max-msg)") \
+	X(filtered,        "messages dropped by a rule (on purpose)") \
+	X(drop_rate_msgs,  "UDP messages dropped: over the tenant's message rate") \
+	X(drop_rate_bytes, "UDP messages dropped: over the tenant's byte rate") \
+	X(drop_fair_share, "UDP messages dropped: writers behind and the tenant over its weighted share") \
+	X(drop_quota,      "messages dropped: over the disk quota (drop-newest)") \
+	X(drop_ring_full,  "UDP messages dropped: writers behind, shard queue full") \
+	X(held_rate,       "TCP messages told to wait: over a rate (not lost; counted per try)") \
+	X(held_share,      "TCP messages told to wait: writers behind (not lost; counted per try)")
+
+#define SL_TENANT_CTR_ENUM(name, help) SL_TCTR_ ## name,
+enum sl_tenant_counter {
+	SL_TENANT_COUNTERS(SL_TENANT_CTR_ENUM)
+	SL_TCTR_NB
 };
 
 #define SL_WRITER_COUNTERS(X) \
@@ -89,6 +114,12 @@ struct sl_worker {
 	bool parse;                     /**< parse messages (severity, facility, parse-error) */
 	struct sl_decode *decode;
 	struct sl_classify_worker *cls; /**< rules, or NULL: everything kept in stream 0 */
+	const struct sl_tenant_table *tenants; /**< --tenants, or NULL: all tenant 0 */
+	struct sl_tenant_meter *meter;  /**< with tenants: this worker's leases */
+	uint64_t (*tctr)[SL_TCTR_NB];   /**< with tenants: counters per tenant */
+	const volatile uint8_t *over_quota; /**< with tenants: 1 = drop-newest quota reached */
+	uint16_t n_streams;             /**< streams per tenant (destination = tenant x this + stream) */
+	uint32_t *tdone;                /**< with tenants: writers' done counters (sl_shard_params.done) */
 	struct sl_shard_tx *shard;
 	struct sl_tcp *tcp;             /**< TCP stage, or NULL (no --listen or --tcp none) */
 	int tcp_drained;                /**< TCP connections emptied and reset at stop */
@@ -126,8 +157,9 @@ struct sl_writer {
 	uint16_t n_shards;
 	volatile int done;
 	uint32_t slice;                 /**< bytes compressed per poll; 0: a whole batch */
-	uint32_t pause_us;              /**< testing: take nothing for this long after each chunk (--writer-pause-us) */
+	uint32_t pause_us;              /**< testing: after a chunk, take nothing for this long per 64 KiB of it (--writer-pause-us) */
 	uint64_t resume_at;             /**< with pause_us: TSC when the pause ends */
+	uint64_t pause_bytes;           /**< with pause_us: bytes of the chunk just taken */
 	uint32_t next_work;             /**< round robin over stores for compression */
 	uint16_t next_shard;            /**< round robin: the shard taken from first */
 	uint64_t next_poll;
@@ -158,6 +190,9 @@ struct sl_lcore {
  * @return 0
  */
 int sl_lcore_loop(void *arg);
+
+/** One tenant's counters of a worker (SL_TCTR_NB values). */
+struct sl_ctr_set sl_worker_tenant_counters(const struct sl_worker *w, uint16_t tenant);
 
 /** Counters of a worker / writer. */
 struct sl_ctr_set sl_worker_counters(const struct sl_worker *w);

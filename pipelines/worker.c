@@ -15,6 +15,22 @@ static const struct sl_ctr_desc worker_ctr_desc[] = {
 	SL_WORKER_COUNTERS(SL_CTR_DESC)
 };
 
+static const struct sl_ctr_desc tenant_ctr_desc[] = {
+	SL_TENANT_COUNTERS(SL_CTR_DESC)
+};
+
+struct sl_ctr_set
+sl_worker_tenant_counters(const struct sl_worker *w, uint16_t tenant)
+{
+	struct sl_ctr_set set = {
+		.module = "tenant",
+		.n = SL_TCTR_NB,
+		.desc = tenant_ctr_desc,
+		.val = w->tctr[tenant],
+	};
+	return set;
+}
+
 struct sl_ctr_set
 sl_worker_counters(const struct sl_worker *w)
 {
@@ -125,6 +141,67 @@ struct flow {
 	uint8_t transport;
 };
 
+/* A tenant's message had its outcome: counted received, and under @p why. */
+static inline void
+tenant_decided(uint64_t *tc, enum sl_tenant_counter why, uint32_t len)
+{
+	tc[SL_TCTR_msgs]++;
+	tc[SL_TCTR_bytes] += len;
+	tc[why]++;
+}
+
+/* The tenant of a message (SL_TENANT_REJECT: dropped, counted). */
+static inline uint16_t
+resolve(struct sl_worker *w, const uint8_t *p, const struct sl_parsed *pm,
+	const struct flow *fl)
+{
+	bool bad = false;
+	uint16_t tn = sl_tenant_resolve(w->tenants, fl->src, fl->dport, p, pm->sd.off,
+					pm->sd.len, &bad);
+
+	if (unlikely(bad))
+		w->ctr[SL_WORKER_bad_token]++;
+	if (unlikely(tn == SL_TENANT_REJECT))
+		w->ctr[SL_WORKER_drop_no_tenant]++;
+	return tn;
+}
+
+/*
+ * The tenant's quota and rates. @return true: go on. false: a UDP message
+ * is dropped (counted), a TCP one (@p hold) waits (counted per try).
+ */
+static inline bool
+admit(struct sl_worker *w, uint64_t *tc, uint16_t tn, uint32_t len, uint64_t now,
+      bool hold)
+{
+	enum sl_tenant_verdict tv;
+
+	if (unlikely(w->over_quota[tn])) {
+		tenant_decided(tc, SL_TCTR_drop_quota, len);
+		return false;
+	}
+	tv = sl_tenant_admit(w->meter, tn, len, now);
+	if (likely(tv == SL_TENANT_OK))
+		return true;
+	if (hold)
+		tc[SL_TCTR_held_rate]++;
+	else
+		tenant_decided(tc, tv == SL_TENANT_OVER_MSGS ? SL_TCTR_drop_rate_msgs :
+			       SL_TCTR_drop_rate_bytes, len);
+	return false;
+}
+
+/* The shard stage refused a tenant's message (counted by the shard too). */
+static inline void
+shard_refused(struct sl_worker *w, uint64_t *tc, uint32_t len, bool hold)
+{
+	if (hold)
+		tc[SL_TCTR_held_share]++;
+	else
+		tenant_decided(tc, sl_shard_why(w->shard) == SL_SHARD_WHY_FAIR ?
+			       SL_TCTR_drop_fair_share : SL_TCTR_drop_ring_full, len);
+}
+
 /*
  * Parse, classify and store one message. @p p is its bytes when contiguous,
  * else NULL and @p d's chain holds them. @p hold: the sender can wait
@@ -138,7 +215,9 @@ store_msg(struct sl_worker *w, const uint8_t *p, const struct sl_dgram *d,
 {
 	struct sl_verdict v = { .keep = 1 };
 	struct sl_parsed pm;
+	uint64_t *tc = NULL;
 	struct sl_rec *r;
+	uint16_t tn = 0;
 	uint32_t copy;
 
 	if (hold && !sl_shard_can_take(w->shard, fl->hash))
@@ -148,39 +227,61 @@ store_msg(struct sl_worker *w, const uint8_t *p, const struct sl_dgram *d,
 			p = msg_bytes(w, d, len);
 		sl_parse_msg(p, RTE_MIN(len, (uint32_t)SL_WORKER_LIN_MAX),
 			     year_of(w, rx_ns), &pm);
-		if (w->cls != NULL) {
-			struct sl_classify_msg cm = {
-				.p = p,
-				.len = RTE_MIN(len, (uint32_t)SL_WORKER_LIN_MAX),
-				.parsed = &pm,
-				.transport = fl->transport,
-				.dport = fl->dport,
-			};
-
-			sl_classify_one(w->cls, &cm, &v);
-			if (!v.keep)
-				return 0; /* counted by classify (drop_rule) */
-		}
 	} else {
 		pm.severity = SL_SEV_NONE;
 		pm.facility = SL_FAC_NONE;
 		pm.flags = 0;
+		pm.sd.len = 0;
+	}
+	if (w->tenants != NULL) {
+		tn = resolve(w, p, &pm, fl);
+		if (tn == SL_TENANT_REJECT)
+			return 0;
+		tc = w->tctr[tn];
+		if (!admit(w, tc, tn, orig_len, now, hold))
+			return hold ? -EAGAIN : 0;
+	}
+	if (w->cls != NULL && w->parse) {
+		struct sl_classify_msg cm = {
+			.p = p,
+			.len = RTE_MIN(len, (uint32_t)SL_WORKER_LIN_MAX),
+			.parsed = &pm,
+			.transport = fl->transport,
+			.dport = fl->dport,
+			.tenant = tn,
+		};
+
+		sl_classify_one(w->cls, &cm, &v);
+		if (!v.keep) {
+			/* counted by classify (drop_rule) */
+			if (tc != NULL)
+				tenant_decided(tc, SL_TCTR_filtered, orig_len);
+			return 0;
+		}
 	}
 	if (hold)
-		r = sl_shard_reserve_hold(w->shard, fl->hash, v.stream, orig_len, rx_ns, now,
-					  &copy);
+		r = sl_shard_reserve_hold(w->shard, fl->hash, tn * w->n_streams + v.stream,
+					  orig_len, rx_ns, now, &copy);
 	else
-		r = sl_shard_reserve(w->shard, fl->hash, v.stream, orig_len, rx_ns, now, &copy);
-	if (unlikely(r == NULL))
+		r = sl_shard_reserve(w->shard, fl->hash, tn * w->n_streams + v.stream,
+				     orig_len, rx_ns, now, &copy);
+	if (unlikely(r == NULL)) {
+		if (tc != NULL)
+			shard_refused(w, tc, orig_len, hold);
 		return hold ? -EAGAIN : 0;
+	}
 	if (copy > len)
 		copy = len;
+	if (tc != NULL) {
+		tenant_decided(tc, SL_TCTR_stored, orig_len);
+		tc[SL_TCTR_stored_bytes] += copy;
+	}
 	r->rx_ns = rx_ns;
 	memcpy(r->src, fl->src->b, 16);
 	memcpy(r->dst, fl->dst->b, 16);
 	r->sport = fl->sport;
 	r->dport = fl->dport;
-	r->tenant = 0;
+	r->tenant = tn;
 	r->stream = v.stream;
 	r->rule = (uint16_t)v.rule;
 	r->flags = fl->flags | (copy < orig_len ? SL_REC_F_TRUNCATED : 0) |

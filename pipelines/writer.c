@@ -54,12 +54,16 @@ chunk_store(struct sl_writer *w, struct sl_writer_shard *ws, struct sl_chunk *c,
 	 * counts from now. */
 	if (st->pending_since == 0 || after != before + c->used)
 		st->pending_since = after ? now : 0;
+	if (unlikely(w->pause_us))
+		w->pause_bytes += c->used;
+	sl_shard_chunk_done(c);
 	rte_mempool_put(rte_mempool_from_obj(c), c);
 }
 
 /* --writer-pause-us (tests): after each chunk, take nothing more for that
- * long, like storage that is slow. The writer keeps polling meanwhile and
- * never sleeps: a writer beside a worker must not stop the worker's RX. */
+ * long per 64 KiB it held, like storage that is slow (a bandwidth, so small
+ * chunks cost little). The writer keeps polling meanwhile and never sleeps:
+ * a writer beside a worker must not stop the worker's RX. */
 static inline bool
 writer_paused(const struct sl_writer *w, uint64_t now)
 {
@@ -144,8 +148,11 @@ sl_writer_poll(struct sl_writer *w, const struct sl_run *run, uint64_t now)
 			taken += shard_take(w, &w->shards[(w->next_shard + k) % w->n_shards],
 					    run, now);
 		w->next_shard = (uint16_t)((w->next_shard + 1) % (w->n_shards ? w->n_shards : 1));
-		if (unlikely(w->pause_us) && taken)
-			w->resume_at = now + (uint64_t)w->pause_us * (run->tsc_hz / 1000000);
+		if (unlikely(w->pause_us) && taken) {
+			w->resume_at = now + (uint64_t)w->pause_us * (run->tsc_hz / 1000000) *
+					     w->pause_bytes / 65536;
+			w->pause_bytes = 0;
+		}
 	}
 	worked = writer_work(w);
 	if (now >= w->next_poll) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sluice-rules: try a rules file offline. Each line on stdin is one message,
- * taken as a datagram on the given transport and port; it goes through the
- * data path's own code (sl_parse_msg, then sl_classify_explain) and comes
+ * taken as a datagram of the given tenant on the given transport and port;
+ * it goes through the data path's own code (sl_parse_msg, then sl_classify_explain) and comes
  * out as one JSON object (or one text line) saying what was parsed, which
  * rules matched and what was decided. --check only compiles the file;
  * --bench times parse + classify over the input. An offline tool: the EAL
@@ -45,6 +45,8 @@ struct opts {
 	uint64_t port;
 	uint64_t year;          /* RFC 3164 year hint; 0: none */
 	uint64_t iterations;    /* --bench passes over the input; 0: ~1 s */
+	const char *tenant;     /* --tenant NAME; NULL: default */
+	uint16_t tenant_id;     /* its id (resolve_tenant()) */
 	bool check;
 	bool bench;
 	bool help;
@@ -80,6 +82,8 @@ static const struct opt_def {
 	  "transport the messages arrive on, for conditions (default udp)" },
 	{ "port", OPT_NUM, OFF(port), 1, 65535, NULL, "N",
 	  "destination port, for conditions (default " RTE_STR(DEF_PORT) ")" },
+	{ "tenant", OPT_TEXT, OFF(tenant), 0, 0, NULL, "NAME",
+	  "tenant of the messages, for tenant conditions (default: default)" },
 	{ "year", OPT_NUM, OFF(year), 0, 9999, NULL, "N",
 	  "year of RFC 3164 timestamps, which carry none (default: this UTC year; 0: leave them null)" },
 	{ "cache", OPT_TEXT, OFF(cache), 0, 0, NULL, "DIR",
@@ -288,6 +292,7 @@ msg_template(const struct opts *o)
 	return (struct sl_classify_msg){
 		.transport = transport_ids[o->transport],
 		.dport = (uint16_t)o->port,
+		.tenant = o->tenant_id,
 	};
 }
 
@@ -498,6 +503,32 @@ print_summary(const struct opts *o, const struct sl_classify *c)
 	       cached ? "loaded from the cache" : "compiled", ms);
 }
 
+/*
+ * --tenant NAME to its id, by the lookup the rules' tenant conditions use
+ * (@p p), so both agree on every name.
+ * @return 0, or -EINVAL (err says why).
+ */
+static int
+resolve_tenant(struct opts *o, const struct sl_classify_params *p, char *err, size_t len)
+{
+	int id;
+
+	if (o->tenant == NULL)
+		return 0;
+	id = sl_classify_tenant_id(p, o->tenant);
+	if (id == -EINVAL)
+		return ERR("--tenant: '%s' is not a tenant name ([A-Za-z0-9_.-], at most %u characters, not . or ..)",
+			   o->tenant, SL_CLASSIFY_TENANT_NAME_MAX);
+	if (id == -ENOENT)
+		return ERR("--tenant: unknown tenant '%s' (%s)", o->tenant,
+			   p->tenant_id != NULL ? "not in the tenant file" : "no --tenants file");
+	if (id < 0)
+		return ERR("--tenant: '%s': the tenant lookup gave an id above %u", o->tenant,
+			   SL_CLASSIFY_MAX_TENANT_ID);
+	o->tenant_id = (uint16_t)id;
+	return 0;
+}
+
 /* Print what sl_classify_create() said: its lines, or the errno. */
 static void
 print_load_error(const struct opts *o, const char *err, int errnum)
@@ -527,6 +558,15 @@ main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o, msg, sizeof(msg));
 	if (rc == 1)
 		return 0;
+	/*
+	 * Tenant names of conditions and --tenant: no lookup, so "default" is
+	 * the only tenant. A tenant file would set p.tenant_id and
+	 * p.tenant_arg here (sl_classify_tenant_fn), before both use it.
+	 */
+	p.tenant_id = NULL;
+	p.tenant_arg = NULL;
+	if (rc == 0)
+		rc = resolve_tenant(&o, &p, msg, sizeof(msg));
 	if (rc != 0) {
 		fprintf(stderr, "sluice-rules: %s\n", msg);
 		return 2;

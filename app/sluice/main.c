@@ -102,6 +102,7 @@ control(void *arg)
 	/* Retention works at most once a second (sl_retain.h: its cost). */
 	if (app->retain != NULL)
 		sl_retain_poll(app->retain, now / (app->run.tsc_hz / 1000));
+	sl_app_quotas_poll(app, now / (app->run.tsc_hz / 1000));
 	if (app->opt.stats_interval && now >= app->next_stats_tsc) {
 		app->next_stats_tsc = now + app->opt.stats_interval * app->run.tsc_hz;
 		sl_stats_print(stdout, app, false);
@@ -165,8 +166,8 @@ print_plan(FILE *f, const struct sl_app *app)
 		"off: when writers are behind, messages are dropped and counted (drop_ring_full)");
 	if (o->n_listen == 0)
 		fprintf(f, "plan: no --listen: UDP to any address is ingested, nothing is answered\n");
-	fprintf(f, "plan: %u store(s) (shards x streams), %" PRIu64 " MiB of batch and write buffers\n",
-		app->n_shards * app->n_streams, app->store_mem >> 20);
+	fprintf(f, "plan: %u store(s) (shards x tenants x streams), %" PRIu64 " MiB of batch and write buffers\n",
+		app->n_shards * app->n_dest, app->store_mem >> 20);
 	fprintf(f, "plan: out %s, %u shard(s), zstd level %d, batch %" PRIu64 " B, flush %" PRIu64
 		" ms, segment %" PRIu64 " B, max-msg %" PRIu64 " B\n",
 		o->out, app->n_shards, o->zstd_level, o->batch_size, o->flush_ms,
@@ -197,13 +198,14 @@ print_plan(FILE *f, const struct sl_app *app)
 		fprintf(f, "plan: rules %s: %u rule(s), default %s\n", o->rules,
 			sl_classify_n_rules(app->cls), d);
 		for (k = 0; k < app->n_streams; k++)
-			fprintf(f, "plan: stream %u '%s' -> %s/default/%s/shard-NN/\n", k,
+			fprintf(f, "plan: stream %u '%s' -> %s/<tenant>/%s/shard-NN/\n", k,
 				sl_classify_stream_name(app->cls, k), o->out,
 				sl_classify_stream_name(app->cls, k));
 	} else {
 		fprintf(f, "plan: no --rules: every message is kept in stream 'default'%s\n",
 			o->no_parse ? " (--parse off: headers not parsed)" : "");
 	}
+	sl_app_tenants_plan(f, app);
 	if (app->tcp_on)
 		fprintf(f, "plan: tcp: up to %" PRIu64 " connections per worker (%" PRIu64
 			" half-open before SYN cookies), window %" PRIu64 " KiB, idle reset after %"
@@ -232,6 +234,7 @@ load_rules(struct sl_app *app)
 	app->n_streams = 1;
 	if (o->rules == NULL)
 		return;
+	sl_app_tenant_lookup(app, &cp.tenant_id, &cp.tenant_arg);
 	if (o->rules_cache == NULL) {
 		snprintf(cache, sizeof(cache), "%s/.rules-cache", o->out);
 		cp.cache_dir = cache;
@@ -312,7 +315,7 @@ static int
 stores_fit(struct sl_app *app, char *err, size_t len)
 {
 	const struct sl_options *o = &app->opt;
-	uint64_t n = (uint64_t)app->n_shards * app->n_streams;
+	uint64_t n = (uint64_t)app->n_shards * app->n_dest;
 	uint64_t buf = RTE_MAX(o->batch_size, (uint64_t)app->chunk_cap) + 128;
 	uint64_t need = n * 4 + 64; /* + io_uring fds, + the port, logs, ... */
 	struct rlimit rl;
@@ -324,9 +327,10 @@ stores_fit(struct sl_app *app, char *err, size_t len)
 			if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
 				return 0;
 		}
-		snprintf(err, len, "%" PRIu64 " stores (%u shards x %u streams) need about %" PRIu64
-			 " file descriptors; the limit is %llu: raise it (ulimit -n, LimitNOFILE=) or use fewer --shards or streams",
-			 n, app->n_shards, app->n_streams, need, (unsigned long long)rl.rlim_max);
+		snprintf(err, len, "%" PRIu64 " stores (%u shards x %u tenants x %u streams) need about %" PRIu64
+			 " file descriptors; the limit is %llu: raise it (ulimit -n, LimitNOFILE=) or use fewer --shards, tenants or streams",
+			 n, app->n_shards, app->n_tenants, app->n_streams, need,
+			 (unsigned long long)rl.rlim_max);
 		return -EMFILE;
 	}
 	return 0;
@@ -353,7 +357,7 @@ build(struct sl_app *app, char *err, size_t len)
 	/* Per (worker, shard): a ring and a backlog full, and an open chunk
 	 * per stream. */
 	n_chunks = nw * app->n_shards * ((unsigned int)o->ring_size + CHUNK_SLACK +
-					 app->n_streams) + nwr * 32;
+					 app->n_dest) + nwr * 32;
 	app->chunk_pool = sl_shard_pool_create("sl_chunks", n_chunks, app->chunk_cap, socket);
 	if (app->chunk_pool == NULL) {
 		snprintf(err, len, "cannot allocate %u chunks of %u KiB (%" PRIu64
@@ -367,7 +371,7 @@ build(struct sl_app *app, char *err, size_t len)
 	app->rings = calloc((size_t)nw * app->n_shards, sizeof(*app->rings));
 	app->workers = rte_zmalloc("sl_workers", nw * sizeof(*app->workers), RTE_CACHE_LINE_SIZE);
 	app->writers = rte_zmalloc("sl_writers", nwr * sizeof(*app->writers), RTE_CACHE_LINE_SIZE);
-	app->stores = calloc((size_t)app->n_shards * app->n_streams, sizeof(*app->stores));
+	app->stores = calloc((size_t)app->n_shards * app->n_dest, sizeof(*app->stores));
 	if (!app->rings || !app->workers || !app->writers || !app->stores) {
 		snprintf(err, len, "out of memory for the pipeline tables");
 		return -ENOMEM;
@@ -392,13 +396,13 @@ build(struct sl_app *app, char *err, size_t len)
 	/* Stores first: recovery of a crashed run happens before RX. One per
 	 * stream of each shard, all opened now: a stream's torn segment is
 	 * repaired at start even if no message goes there again. */
-	for (i = 0; i < app->n_shards * app->n_streams; i++) {
+	for (i = 0; i < app->n_shards * app->n_dest; i++) {
 		struct sl_store_params sp = {
 			.root = o->out,
-			.tenant = "default",
+			.tenant = sl_app_tenant_name(app, (uint16_t)(i % app->n_dest / app->n_streams)),
 			.stream = app->cls ? sl_classify_stream_name(app->cls,
 					(uint16_t)(i % app->n_streams)) : "default",
-			.shard = (uint16_t)(i / app->n_streams),
+			.shard = (uint16_t)(i / app->n_dest),
 			.zstd_level = o->zstd_level,
 			.batch_size = (uint32_t)o->batch_size,
 			.segment_size = o->segment_size,
@@ -417,6 +421,9 @@ build(struct sl_app *app, char *err, size_t len)
 		}
 	}
 	/* After the stores: the segments they repaired count. */
+	rc = sl_app_quotas_create(app, err, len);
+	if (rc != 0)
+		return rc;
 	if (o->retain_bytes) {
 		struct sl_retain_params rp = { .root = o->out, .budget_bytes = o->retain_bytes };
 
@@ -446,7 +453,10 @@ build(struct sl_app *app, char *err, size_t len)
 		struct sl_shard_params shp = {
 			.worker = (uint16_t)w,
 			.n_shards = (uint16_t)app->n_shards,
-			.n_streams = app->n_streams,
+			.n_streams = (uint16_t)app->n_dest,
+			.streams_per_tenant = app->n_streams,
+			.weights = app->tenants != NULL ? app->weights : NULL,
+			.fair_cap = (uint32_t)o->ring_size + SL_SHARD_BACKLOG,
 			.rings = &app->rings[w * app->n_shards],
 			.pool = app->chunk_pool,
 			.max_msg = (uint32_t)o->max_msg,
@@ -479,6 +489,11 @@ build(struct sl_app *app, char *err, size_t len)
 				 w, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
+		rc = sl_app_worker_tenants(app, wk, socket, err, len);
+		if (rc != 0)
+			return rc;
+		wk->n_streams = app->n_streams;
+		shp.done = wk->tdone;
 		wk->shard = sl_shard_tx_create(&shp);
 		if (wk->shard == NULL) {
 			snprintf(err, len, "worker %u: cannot create the shard stage: %s",
@@ -529,7 +544,7 @@ build(struct sl_app *app, char *err, size_t len)
 		for (s = 0; s < app->n_shards; s++)
 			wr->n_shards += app->shard_writer[s] == i;
 		wr->shards = calloc(wr->n_shards ? wr->n_shards : 1, sizeof(*wr->shards));
-		wr->stores = calloc((size_t)(wr->n_shards ? wr->n_shards : 1) * app->n_streams,
+		wr->stores = calloc((size_t)(wr->n_shards ? wr->n_shards : 1) * app->n_dest,
 				    sizeof(*wr->stores));
 		if (wr->shards == NULL || wr->stores == NULL) {
 			snprintf(err, len, "out of memory for writer %u", i);
@@ -543,15 +558,15 @@ build(struct sl_app *app, char *err, size_t len)
 			ws = &wr->shards[k++];
 
 			ws->shard = (uint16_t)s;
-			ws->n_streams = app->n_streams;
-			ws->st = calloc(app->n_streams, sizeof(*ws->st));
+			ws->n_streams = (uint16_t)app->n_dest;
+			ws->st = calloc(app->n_dest, sizeof(*ws->st));
 			ws->rings = calloc(nw, sizeof(*ws->rings));
 			if (ws->rings == NULL || ws->st == NULL) {
 				snprintf(err, len, "out of memory for writer %u", i);
 				return -ENOMEM;
 			}
-			for (w = 0; w < app->n_streams; w++) {
-				ws->st[w].store = app->stores[s * app->n_streams + w];
+			for (w = 0; w < app->n_dest; w++) {
+				ws->st[w].store = app->stores[s * app->n_dest + w];
 				wr->stores[wr->n_stores++] = ws->st[w].store;
 			}
 			for (w = 0; w < nw; w++)
@@ -596,12 +611,14 @@ teardown(struct sl_app *app)
 			sl_shard_tx_free(app->workers[i].shard);
 			sl_decode_free(app->workers[i].decode);
 			sl_classify_worker_free(app->workers[i].cls);
+			sl_app_worker_tenants_free(&app->workers[i]);
 			rte_free(app->workers[i].lin);
 		}
 	sl_retain_free(app->retain);
 	app->retain = NULL;
+	sl_app_tenants_free(app);
 	if (app->stores)
-		for (s = 0; s < app->n_shards * app->n_streams; s++)
+		for (s = 0; s < app->n_shards * app->n_dest; s++)
 			sl_store_free(app->stores[s]);
 	if (app->writers)
 		for (i = 0; i < app->roles.n_writers; i++) {
@@ -656,7 +673,12 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	if (make_dir(app.opt.out, err, sizeof(err)) != 0)
 		rte_exit(EXIT_FAILURE, "%s\n", err);
+	if (sl_app_tenants_load(&app, err, sizeof(err)) != 0)
+		rte_exit(EXIT_FAILURE, "%s\n", err);
 	load_rules(&app);
+	app.n_dest = app.n_tenants * app.n_streams;
+	if (sl_app_tenants_fit(&app, err, sizeof(err)) != 0)
+		rte_exit(EXIT_FAILURE, "%s\n", err);
 	app.msg_ns = sl_calibrate_ns(app.cls, !app.opt.no_parse);
 	app.worker_ns = WORKER_BASE_NS + WORKER_MSG_FACTOR * app.msg_ns;
 
@@ -735,7 +757,7 @@ main(int argc, char **argv)
 	if (app.workers)
 		for (l = 0; l < app.roles.n_workers; l++)
 			sl_shard_tx_flush(app.workers[l].shard);
-	for (l = 0; l < app.n_shards * app.n_streams; l++)
+	for (l = 0; l < app.n_shards * app.n_dest; l++)
 		sl_store_seal(app.stores[l]);
 	if (app.retain != NULL) {
 		/* What the drain wrote is within the budget too when we exit. */

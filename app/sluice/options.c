@@ -318,7 +318,10 @@ opt_parse(struct sl_options *o, const char *v, char *err, size_t len)
 static int
 opt_tenants(struct sl_options *o, const char *v, char *err, size_t len)
 {
-	return opt_later("--tenants", "multi-tenancy", err, len);
+	if (*v == '\0')
+		return ERR("--tenants: empty file name");
+	o->tenants = v;
+	return 0;
 }
 
 static int
@@ -450,10 +453,10 @@ static const struct opt_def opt_defs[] = {
 	{ "rules", 1, opt_rules, "FILE", "classification rules (docs/RULES.md)" },
 	{ "rules-cache", 1, opt_rules_cache, "DIR", "compiled-rules cache (default OUT/.rules-cache; 'none': no cache)" },
 	{ "parse", 1, opt_parse, "on|off", "parse syslog headers into the record (default on; off needs no --rules)" },
-	{ "tenants", 1, opt_tenants, "FILE", "tenant table (not in this build)" },
+	{ "tenants", 1, opt_tenants, "FILE", "tenant table: who sent what, limits, weights, quotas (docs/TENANTS.md)" },
 	{ "retain", 1, opt_retain, "BYTES", "keep the segments under --out below BYTES: the oldest sealed ones are deleted (default: keep all)" },
 	{ "metrics", 1, opt_metrics, "ADDR:PORT", "metrics endpoint (not in this build)" },
-	{ "writer-pause-us", 1, opt_writer_pause, "US", "testing: a writer takes no chunk for US after each one (slow storage; it keeps polling)" },
+	{ "writer-pause-us", 1, opt_writer_pause, "US", "testing: after each chunk a writer takes nothing for US per 64 KiB of it (slow storage; it keeps polling)" },
 	{ "help", 0, NULL, NULL, "this text" },
 };
 

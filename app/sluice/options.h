@@ -39,6 +39,7 @@ struct sl_options {
 	uint64_t idle_exit_ms;           /**< --idle-exit MS, 0: off */
 	bool check;                      /**< --check */
 	const char *rules;               /**< --rules FILE, NULL: none */
+	const char *tenants;             /**< --tenants FILE, NULL: one tenant, default */
 	const char *rules_cache;         /**< --rules-cache DIR, NULL: OUT/.rules-cache, "none" */
 	bool no_parse;                   /**< --parse off */
 	uint16_t port;                   /**< --port ID (ethdev port) */

@@ -76,7 +76,7 @@ sl_stats_print(FILE *f, struct sl_app *app, bool final)
 		print_set(f, sl_worker_counters(w), "worker %u", i, final);
 		print_set(f, ds, "worker %u", i, final);
 		print_set(f, ss, "worker %u", i, final);
-		dropped += drops_of(&ds) + drops_of(&ss);
+		dropped += drops_of(&ds) + drops_of(&ss) + w->ctr[SL_WORKER_drop_no_tenant];
 		if (w->tcp != NULL) {
 			struct sl_tcp_gauges g;
 
@@ -113,11 +113,17 @@ sl_stats_print(FILE *f, struct sl_app *app, bool final)
 				struct sl_ctr_set ss = sl_store_counters(ws->st[k].store);
 				char inst[96];
 
-				if (app->cls == NULL)
+				if (app->cls == NULL && app->tenants == NULL)
 					snprintf(inst, sizeof(inst), "shard %u", ws->shard);
-				else
+				else if (app->tenants == NULL)
 					snprintf(inst, sizeof(inst), "%s shard %u",
 						 sl_classify_stream_name(app->cls, (uint16_t)k),
+						 ws->shard);
+				else
+					snprintf(inst, sizeof(inst), "%s/%s shard %u",
+						 sl_app_tenant_name(app, (uint16_t)(k / app->n_streams)),
+						 app->cls ? sl_classify_stream_name(app->cls,
+							(uint16_t)(k % app->n_streams)) : "default",
 						 ws->shard);
 				ss.instance = inst;
 				sl_ctr_print(f, &ss, final);
@@ -126,6 +132,7 @@ sl_stats_print(FILE *f, struct sl_app *app, bool final)
 			}
 		}
 	}
+	sl_app_tenants_stats(f, app, final, &dropped);
 	if (app->cls != NULL)
 		print_rules(f, app, final);
 	/* Retention: deletions on purpose, not drops (no drop_ names). */

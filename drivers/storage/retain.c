@@ -70,6 +70,7 @@ struct sl_retain {
 	unsigned int max_deletes;  /* 0: no count limit */
 	uint64_t max_work_ns;
 	int backlog, over, over_now;
+	int measure_only;
 	struct rdir *dirs;
 	uint32_t ndirs, dirs_cap;
 	struct rseg *heap;         /* sealed, deletable: min-heap on age */
@@ -335,6 +336,29 @@ list_parent(struct sl_retain *r, uint32_t di, DIR *dir)
 	return rc;
 }
 
+/* Measure-only: forget what is known of shard directory @p di, to take it
+ * whole from its new listing. Segments deleted by others (--retain, an
+ * operator) then leave the usage too. The heap is only a list here: a
+ * measure-only handle never pops it. */
+static void
+forget_dir(struct sl_retain *r, uint32_t di)
+{
+	uint32_t i, k;
+
+	for (i = k = 0; i < r->nheap; i++)
+		if (r->heap[i].dir == di)
+			r->heap_bytes -= r->heap[i].bytes;
+		else
+			r->heap[k++] = r->heap[i];
+	r->nheap = k;
+	for (i = k = 0; i < r->nwatch; i++)
+		if (r->watch[i].dir != di)
+			r->watch[k++] = r->watch[i];
+	r->nwatch = k;
+	r->dirs[di].have_top = 0;
+	r->dirs[di].top_bytes = 0;
+}
+
 /* Stat directory @p di; list it when it changed. */
 static int
 dir_refresh(struct sl_retain *r, uint32_t di, uint64_t wall_ns)
@@ -357,6 +381,8 @@ dir_refresh(struct sl_retain *r, uint32_t di, uint64_t wall_ns)
 	if (dir == NULL)
 		return -errno;
 	r->ctr[SL_RETAIN_dir_listings]++;
+	if (r->measure_only && d->depth == SHARD_DEPTH)
+		forget_dir(r, di);
 	rc = d->depth == SHARD_DEPTH ? list_shard(r, di, dir) : list_parent(r, di, dir);
 	closedir(dir);
 	d = &r->dirs[di];          /* list_parent may have moved the array */
@@ -580,6 +606,11 @@ sl_retain_poll(struct sl_retain *r, uint64_t now_ms)
 	reap(r, 0);
 	refresh(r);
 	use = usage(r, &nseg);
+	if (r->measure_only) {
+		gauges(r, use, nseg);
+		r->over = use > r->budget;
+		return 0;
+	}
 	done = trim(r, &use);
 	if (r->over_now) {
 		r->ctr[SL_RETAIN_over_budget]++;
@@ -624,7 +655,19 @@ sl_retain_create(const struct sl_retain_params *p)
 	r->ring_ok = io_uring_queue_init(INFLIGHT, &r->ring, 0) == 0;
 	if (!r->ring_ok)
 		RETAIN_LOG(NOTICE, "io_uring unavailable: segments are deleted on the control lcore\n");
-	rc = dir_add(r, p->root, 0);
+	r->measure_only = p->measure_only;
+	if (p->tenant != NULL) {
+		/* ROOT/<tenant> stands for the tenant level of the tree. */
+		if (snprintf(r->path, sizeof(r->path), "%s/%s", p->root, p->tenant) >=
+		    (int)sizeof(r->path)) {
+			sl_retain_free(r);
+			rte_errno = ENAMETOOLONG;
+			return NULL;
+		}
+		rc = dir_add(r, r->path, 1);
+	} else {
+		rc = dir_add(r, p->root, 0);
+	}
 	if (rc == 0)
 		rc = refresh(r);
 	if (rc == -ENOMEM || r->ndirs == 0 || !r->dirs[0].listed) {
@@ -635,6 +678,12 @@ sl_retain_create(const struct sl_retain_params *p)
 	use = usage(r, &nseg);
 	gauges(r, use, nseg);
 	return r;
+}
+
+bool
+sl_retain_over(const struct sl_retain *r)
+{
+	return r->over != 0;
 }
 
 void

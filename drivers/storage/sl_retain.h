@@ -37,6 +37,7 @@
 #ifndef SL_RETAIN_H
 #define SL_RETAIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sl_counters.h"
@@ -72,6 +73,12 @@ struct sl_retain_params {
 				        interval_ms. */
 	unsigned int max_deletes;  /**< deletions per poll at most; 0: no limit
 				        but max_work_us (tests) */
+	const char *tenant;        /**< only ROOT/<tenant>/ (a tenant's quota);
+				        NULL: every tenant */
+	int measure_only;          /**< never delete: keep usage_bytes up to date
+				        for sl_retain_over() (drop-newest quotas);
+				        a shard directory that changed is taken
+				        whole again, so deletions by others count */
 };
 
 /**
@@ -100,6 +107,9 @@ int sl_retain_poll(struct sl_retain *r, uint64_t now_ms);
  * does it too).
  */
 void sl_retain_wait(struct sl_retain *r);
+
+/** True when the last poll found more bytes than the budget. */
+bool sl_retain_over(const struct sl_retain *r);
 
 /** The counters (SL_RETAIN_NB_CTR values). */
 struct sl_ctr_set sl_retain_counters(const struct sl_retain *r);

@@ -35,6 +35,7 @@ struct sl_classify_worker {
 	const struct cl_rule *rule;
 	const struct cl_cond *cond;
 	const struct cl_range *range;
+	const uint16_t *tenant;
 	hs_scratch_t *scratch;
 	/* The message being classified, and what matched so far. */
 	const struct sl_classify_msg *m;
@@ -109,8 +110,8 @@ fail:
 }
 
 struct sl_classify *
-cl_create_from_buffer(const char *file, const char *buf, size_t len, const char *cache_dir,
-		      char *err, size_t errlen)
+cl_create_from_buffer(const char *file, const char *buf, size_t len,
+		      const struct sl_classify_params *p, char *err, size_t errlen)
 {
 	struct cl_errs e = { .file = file };
 	struct sl_classify *c;
@@ -123,9 +124,11 @@ cl_create_from_buffer(const char *file, const char *buf, size_t len, const char 
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	c->rules.tenants.id = p->tenant_id;
+	c->rules.tenants.arg = p->tenant_arg;
 	rc = cl_rules_parse(&c->rules, buf, len, &e);
 	if (rc == 0)
-		rc = cl_compile(c, cache_dir, cl_errs_count(&e) > 0, &e);
+		rc = cl_compile(c, p->cache_dir, cl_errs_count(&e) > 0, &e);
 	if (rc == 0 && cl_errs_count(&e) > 0)
 		rc = -EINVAL;
 	if (rc < 0) {
@@ -165,9 +168,16 @@ sl_classify_create(const struct sl_classify_params *p, char *err, size_t errlen)
 		rte_errno = -rc;
 		return NULL;
 	}
-	c = cl_create_from_buffer(p->path, (const char *)buf, len, p->cache_dir, err, errlen);
+	c = cl_create_from_buffer(p->path, (const char *)buf, len, p, err, errlen);
 	free(buf);
 	return c;
+}
+
+int
+sl_classify_tenant_id(const struct sl_classify_params *p, const char *name)
+{
+	struct cl_tenants t = { .id = p ? p->tenant_id : NULL, .arg = p ? p->tenant_arg : NULL };
+	return cl_tenant_id(&t, name, strlen(name));
 }
 
 void
@@ -285,6 +295,7 @@ sl_classify_worker_create(const struct sl_classify *c, int socket_id)
 	w->rule = r->rule;
 	w->cond = r->cond;
 	w->range = r->range;
+	w->tenant = r->tenant;
 	w->rule_ctr = (uint64_t *)(w + 1);
 	w->seen = w->rule_ctr + (size_t)r->n * SL_RULE_NB_CTR;
 	w->tagm = (uint32_t *)(w->seen + words);
@@ -345,11 +356,35 @@ port_in(const struct cl_range *r, uint32_t n, uint16_t port)
 	return false;
 }
 
+/* Is @p t in the sorted list @p ids? The lists are short: a few names. */
+static bool
+tenant_in(const uint16_t *ids, uint32_t n, uint16_t t)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (hi - lo > 8) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (t < ids[mid])
+			hi = mid;
+		else
+			lo = mid;
+	}
+	for (; lo < hi; lo++)
+		if (ids[lo] == t)
+			return true;
+	return false;
+}
+
 static inline bool
 cond_ok(const struct sl_classify_worker *w, const struct cl_cond *c)
 {
 	const struct sl_classify_msg *m = w->m;
 
+	/* First: with tenants, most rules are another tenant's. */
+	if ((c->has & CL_C_TENANT) &&
+	    tenant_in(w->tenant + c->tenant_first, c->tenant_n, m->tenant) == c->tenant_out)
+		return false;
 	if (c->has & (CL_C_SEV | CL_C_FAC)) {
 		unsigned int sev = m->parsed ? m->parsed->severity : SL_SEV_NONE;
 		unsigned int fac = m->parsed ? m->parsed->facility : SL_FAC_NONE;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "sl_classify.h"
+#include "sl_errs.h"
 
 #define CL_NONE UINT32_MAX
 
@@ -21,6 +22,7 @@
 #define CL_C_FAC   0x02
 #define CL_C_TRANS 0x04
 #define CL_C_PORT  0x08
+#define CL_C_TENANT 0x10
 
 /* cl_cond::trans_mask bits. */
 #define CL_T_UDP 0x01
@@ -28,17 +30,34 @@
 
 /*
  * All conditions of one rule, already combined (AND): a severity bit mask,
- * a facility bit mask, a transport mask and one sorted list of allowed
- * destination port ranges. A message without a parsed severity or facility
- * fails a severity or facility condition.
+ * a facility bit mask, a transport mask, one sorted list of allowed
+ * destination port ranges and one sorted list of tenant ids (those that
+ * pass, or those that do not when that list is shorter: `tenant!=x` is one
+ * id, not 65,534). A message without a parsed severity or facility fails a
+ * severity or facility condition.
  */
 struct cl_cond {
 	uint32_t fac_mask;   /* bit f: facility f passes */
 	uint32_t port_first; /* first range in cl_rules::range */
 	uint32_t port_n;     /* ranges (0 with CL_C_PORT: no port passes) */
+	uint32_t tenant_first; /* first id in cl_rules::tenant */
+	uint16_t tenant_n;   /* ids, at most 32,767 (the shorter side) */
+	uint8_t tenant_out;  /* 1: the ids listed fail, the others pass */
 	uint8_t sev_mask;    /* bit s: severity s passes */
 	uint8_t trans_mask;  /* CL_T_* */
 	uint8_t has;         /* CL_C_* */
+};
+
+/* Tenant names of conditions -> ids (sl_classify_params::tenant_id). */
+struct cl_tenants {
+	sl_classify_tenant_fn id; /* NULL: only "default" (id 0) exists */
+	void *arg;
+};
+
+/* What one rule's conditions build up before the rule is stored. */
+struct cl_cond_work {
+	uint64_t ports[1024];   /* bit p: destination port p passes */
+	uint64_t tenants[1024]; /* bit t: tenant t passes */
 };
 
 /* An inclusive range of destination ports. */
@@ -75,6 +94,9 @@ struct cl_rules {
 	uint32_t n_cond, cap_cond;
 	struct cl_range *range;
 	uint32_t n_range, cap_range;
+	uint16_t *tenant;   /* the conditions' tenant id lists, each sorted */
+	uint32_t n_tenant, cap_tenant;
+	struct cl_tenants tenants; /* set by the caller of cl_rules_parse() */
 	char *pat;
 	size_t pat_len, pat_cap;
 	char stream[SL_CLASSIFY_MAX_STREAMS][SL_CLASSIFY_NAME_MAX];
@@ -90,29 +112,22 @@ struct cl_rules {
 	bool needs_pri;     /* a severity or facility condition exists */
 };
 
-/* One error message, with its line for sorting. */
-struct cl_err {
-	uint32_t line;
-	uint32_t seq;
-	char *text;
-};
-
-/* Errors of one file: "FILE:LINE: rule NAME: reason". */
-struct cl_errs {
-	const char *file;
-	struct cl_err *v;
-	uint32_t n, cap;
-	uint32_t dropped; /* not stored (beyond CL_ERRS_MAX, or no memory) */
-};
-
-#define CL_ERRS_MAX 10000u
+/*
+ * Errors of one file: "FILE:LINE: rule NAME: reason", collected by the
+ * common sl_errs (sl_errs.h). struct cl_errs is that struct under the name
+ * the classify code and fuzz_rules use ({ .file = path } initialises it).
+ */
+#define cl_errs sl_errs
 
 /* Port ranges a rule's conditions may leave, and in all. */
 #define CL_RULE_RANGES_MAX 4096u
 #define CL_RANGES_MAX (1u << 20)
+/* Tenant ids the conditions of a file may list, in all. */
+#define CL_TENANT_IDS_MAX (1u << 20)
 
 /**
- * Add an error. @p line 0: the file as a whole; @p rule NULL: no name.
+ * Add an error (rules_errors.c). @p line 0: the file as a whole; @p rule
+ * NULL: no name.
  */
 void cl_err(struct cl_errs *e, uint32_t line, const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -121,20 +136,28 @@ void cl_err(struct cl_errs *e, uint32_t line, const char *rule, const char *fmt,
 static inline uint32_t
 cl_errs_count(const struct cl_errs *e)
 {
-	return e->n + e->dropped;
+	return sl_errs_count(e);
 }
 
 /**
  * Write the errors sorted by line (stable), one per line, into @p buf
  * (always terminated when @p len > 0, cut if too small).
  */
-void cl_errs_write(struct cl_errs *e, char *buf, size_t len);
+static inline void
+cl_errs_write(struct cl_errs *e, char *buf, size_t len)
+{
+	sl_errs_write(e, buf, len);
+}
 
-void cl_errs_free(struct cl_errs *e);
+static inline void
+cl_errs_free(struct cl_errs *e)
+{
+	sl_errs_free(e);
+}
 
 /**
- * Parse a rules file held in memory into @p r (zeroed by the caller).
- * Every error goes to @p e.
+ * Parse a rules file held in memory into @p r (zeroed by the caller, who
+ * may then set r->tenants). Every error goes to @p e.
  * @return 0 (check cl_errs_count()), or -ENOMEM.
  */
 int cl_rules_parse(struct cl_rules *r, const char *buf, size_t len, struct cl_errs *e);
@@ -145,13 +168,22 @@ void cl_rules_free(struct cl_rules *r);
 /**
  * One condition token (KEY OP VALUE, not terminated), combined (AND) into
  * @p c (rules_cond.c).
- * @param ports  8192-byte bit map of the rule's allowed destination ports,
- *               set up by its first port condition
+ * @param w      the rule's port and tenant bit maps, each set up by the
+ *               rule's first condition of its kind
+ * @param t      tenant names -> ids
  * @param why    the reason, on error
  * @return 0, or -EINVAL.
  */
-int cl_cond_parse(const char *s, size_t n, struct cl_cond *c, uint8_t *ports,
-		  char *why, size_t whylen);
+int cl_cond_parse(const char *s, size_t n, struct cl_cond *c, struct cl_cond_work *w,
+		  const struct cl_tenants *t, char *why, size_t whylen);
+
+/**
+ * The id of tenant @p s (@p n bytes, not terminated): "default" is 0, any
+ * other name is asked of @p t (rules_cond.c).
+ * @return the id, -EINVAL (not a tenant name), -ENOENT (unknown), or
+ *         -ERANGE (the lookup gave an id above SL_CLASSIFY_MAX_TENANT_ID).
+ */
+int cl_tenant_id(const struct cl_tenants *t, const char *s, size_t n);
 
 /** Decimal digits only (at most 10), in [lo, hi]. */
 static inline bool
@@ -247,10 +279,12 @@ int cl_read_file(const char *path, uint8_t **out, size_t *len);
 
 /**
  * sl_classify_create() on a rules file held in memory; @p file names it in
- * error messages.
+ * error messages, @p p gives the cache directory and the tenant lookup
+ * (p->path is not read).
  */
 struct sl_classify *cl_create_from_buffer(const char *file, const char *buf, size_t len,
-					  const char *cache_dir, char *err, size_t errlen);
+					  const struct sl_classify_params *p, char *err,
+					  size_t errlen);
 
 /* Log type of the stage (classify.c). */
 extern int sl_classify_logtype;

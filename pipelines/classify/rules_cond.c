@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Rule conditions (docs/RULES.md): KEY OP VALUE tokens such as severity<=4,
- * facility=auth,authpriv, transport=udp, port!=514,10000-10010. Each one is
- * combined (AND) into the rule's struct cl_cond at parse time, so the hot
- * path only tests masks and port ranges.
+ * facility=auth,authpriv, transport=udp, port!=514,10000-10010,
+ * tenant=acme,beta. Each one is combined (AND) into the rule's struct
+ * cl_cond at parse time, so the hot path only tests masks, port ranges and
+ * a short list of tenant ids. Tenant names become ids here, once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -146,9 +147,89 @@ port_cond(struct cl_cond *c, uint8_t *ports, bool neg, const char *s, size_t n)
 #define WHY(...) (snprintf(why, whylen, __VA_ARGS__), -EINVAL)
 #define ECHO(n, s) (int)((n) > 64 ? 64 : (n)), (s)
 
+/* 1-47 characters of [A-Za-z0-9_.-], not . or ..: a directory name. */
+static bool
+tenant_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > SL_CLASSIFY_TENANT_NAME_MAX || word_is(s, n, ".") ||
+	    word_is(s, n, ".."))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return false;
+	return true;
+}
+
 int
-cl_cond_parse(const char *s, size_t n, struct cl_cond *c, uint8_t *ports,
-	      char *why, size_t whylen)
+cl_tenant_id(const struct cl_tenants *t, const char *s, size_t n)
+{
+	char name[SL_CLASSIFY_TENANT_NAME_MAX + 1];
+	int id;
+
+	if (!tenant_name_ok(s, n))
+		return -EINVAL;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	/* Id 0 is "default" with or without a tenant file. */
+	if (strcmp(name, "default") == 0)
+		return 0;
+	if (t == NULL || t->id == NULL)
+		return -ENOENT;
+	id = t->id(t->arg, name);
+	if (id < 0)
+		return -ENOENT;
+	if (id > (int)SL_CLASSIFY_MAX_TENANT_ID)
+		return -ERANGE;
+	return id;
+}
+
+/*
+ * Tenants of one condition (a comma list of names), combined into the
+ * rule's bit map @p map: set whole by its first tenant condition.
+ */
+static int
+tenant_cond(struct cl_cond *c, uint64_t *map, const struct cl_tenants *t, bool neg,
+	    const char *s, size_t n, char *why, size_t whylen)
+{
+	uint64_t these[1024];
+	const char *end = s + n;
+	size_t i;
+
+	memset(these, 0, sizeof(these));
+	for (;;) {
+		const char *comma = memchr(s, ',', (size_t)(end - s));
+		size_t k = (size_t)((comma ? comma : end) - s);
+		int id = cl_tenant_id(t, s, k);
+
+		if (id == -EINVAL)
+			return WHY("bad tenant name '%.*s' ([A-Za-z0-9_.-], at most %u characters, not . or ..)",
+				   ECHO(k, s), SL_CLASSIFY_TENANT_NAME_MAX);
+		if (id == -ENOENT)
+			return WHY("unknown tenant '%.*s' (%s)", ECHO(k, s),
+				   t != NULL && t->id != NULL ? "not in the tenant file" :
+				   "no --tenants file");
+		if (id < 0)
+			return WHY("tenant '%.*s': the tenant lookup gave an id above %u",
+				   ECHO(k, s), SL_CLASSIFY_MAX_TENANT_ID);
+		these[id >> 6] |= 1ull << (id & 63);
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	if (!(c->has & CL_C_TENANT))
+		memset(map, 0xff, sizeof(these));
+	for (i = 0; i < SL_DIM(these); i++)
+		map[i] &= neg ? ~these[i] : these[i];
+	c->has |= CL_C_TENANT;
+	return 0;
+}
+
+int
+cl_cond_parse(const char *s, size_t n, struct cl_cond *c, struct cl_cond_work *w,
+	      const struct cl_tenants *t, char *why, size_t whylen)
 {
 	const char *val;
 	size_t klen = 0, vlen;
@@ -168,8 +249,6 @@ cl_cond_parse(const char *s, size_t n, struct cl_cond *c, uint8_t *ports,
 		return WHY("bad condition '%.*s' (KEY OP VALUE, e.g. severity<=4)", ECHO(n, s));
 	val = s + klen + strlen(op_text[op]);
 	vlen = n - klen - strlen(op_text[op]);
-	if (word_is(s, klen, "tenant"))
-		return WHY("tenant conditions need --tenants, not in this build yet");
 	if (word_is(s, klen, "severity")) {
 		if (op == OP_EQ || op == OP_NE) {
 			if (!value_bits(val, vlen, sev_value, &bits))
@@ -189,13 +268,15 @@ bad_sev:
 			   ECHO(vlen, val));
 	}
 	if (!word_is(s, klen, "facility") && !word_is(s, klen, "transport") &&
-	    !word_is(s, klen, "port"))
+	    !word_is(s, klen, "port") && !word_is(s, klen, "tenant"))
 		return WHY("unknown condition '%.*s' (severity, facility, transport, port or tenant)",
 			   ECHO(klen, s));
 	if (op != OP_EQ && op != OP_NE)
 		return WHY("%.*s takes = or !=, not %s", ECHO(klen, s), op_text[op]);
+	if (word_is(s, klen, "tenant"))
+		return tenant_cond(c, w->tenants, t, op == OP_NE, val, vlen, why, whylen);
 	if (word_is(s, klen, "port")) {
-		if (!port_cond(c, ports, op == OP_NE, val, vlen))
+		if (!port_cond(c, (uint8_t *)w->ports, op == OP_NE, val, vlen))
 			return WHY("bad port list '%.*s' (ports 1-65535, ranges, commas: 514,6514,10000-10010)",
 				   ECHO(vlen, val));
 		return 0;

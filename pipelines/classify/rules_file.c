@@ -94,7 +94,7 @@ struct lp {
 	bool nomem;
 	bool said_too_many;
 	struct name_set names;
-	uint64_t ports[1024]; /* ports of one rule's conditions, combined (bit p) */
+	struct cl_cond_work work; /* ports and tenants of one rule's conditions */
 };
 
 #define LP_ERR(l, ...) do { \
@@ -323,10 +323,11 @@ static int
 add_ranges(struct lp *l, struct cl_cond *c)
 {
 	struct cl_rules *r = l->r;
-	uint32_t lo = next_port(l->ports, 0, true), n = 0, p;
+	const uint64_t *ports = l->work.ports;
+	uint32_t lo = next_port(ports, 0, true), n = 0, p;
 
-	for (p = lo; p < 65536; p = next_port(l->ports, p, true))
-		n++, p = next_port(l->ports, p, false);
+	for (p = lo; p < 65536; p = next_port(ports, p, true))
+		n++, p = next_port(ports, p, false);
 	if (n > CL_RULE_RANGES_MAX || r->n_range + n > CL_RANGES_MAX) {
 		LP_ERR(l, n > CL_RULE_RANGES_MAX ?
 		       "port conditions leave %u ranges of ports (at most %u per rule)" :
@@ -338,10 +339,50 @@ add_ranges(struct lp *l, struct cl_cond *c)
 		return -ENOMEM;
 	c->port_first = r->n_range;
 	c->port_n = n;
-	for (p = lo; p < 65536; p = next_port(l->ports, p, true)) {
+	for (p = lo; p < 65536; p = next_port(ports, p, true)) {
 		r->range[r->n_range].lo = (uint16_t)p;
-		p = next_port(l->ports, p, false);
+		p = next_port(ports, p, false);
 		r->range[r->n_range++].hi = (uint16_t)(p - 1);
+	}
+	return 0;
+}
+
+/*
+ * The tenants a rule's conditions let through, as a sorted list of ids:
+ * those that pass, or those that fail when fewer (tenant!=x: one id).
+ * @return 0, -E2BIG (too many in the file: reported), -ENOMEM.
+ */
+static int
+add_tenants(struct lp *l, struct cl_cond *c)
+{
+	struct cl_rules *r = l->r;
+	uint64_t *map = l->work.tenants;
+	uint32_t pass = 0, n, i;
+	bool out;
+
+	/* Ids go up to SL_CLASSIFY_MAX_TENANT_ID (65534): bit 65535 is none. */
+	map[1023] &= ~(1ull << 63);
+	for (i = 0; i < 1024; i++)
+		pass += (uint32_t)__builtin_popcountll(map[i]);
+	out = pass > SL_CLASSIFY_MAX_TENANT_ID + 1 - pass;
+	n = out ? SL_CLASSIFY_MAX_TENANT_ID + 1 - pass : pass;
+	if (r->n_tenant + n > CL_TENANT_IDS_MAX) {
+		LP_ERR(l, "too many tenant ids in conditions (%u more, at most %u in the file)",
+		       n, CL_TENANT_IDS_MAX);
+		return -E2BIG;
+	}
+	if (grow((void **)&r->tenant, &r->cap_tenant, r->n_tenant + n, sizeof(*r->tenant)))
+		return -ENOMEM;
+	c->tenant_first = r->n_tenant;
+	c->tenant_n = (uint16_t)n;
+	c->tenant_out = out;
+	for (i = 0; i < 1024; i++) {
+		uint64_t w = out ? ~map[i] : map[i];
+
+		if (i == 1023)
+			w &= ~(1ull << 63);
+		for (; w != 0; w &= w - 1)
+			r->tenant[r->n_tenant++] = (uint16_t)(i * 64 + (uint32_t)__builtin_ctzll(w));
 	}
 	return 0;
 }
@@ -449,6 +490,8 @@ add_rule(struct lp *l, struct cl_rule *rule, struct cl_rule_info *ri, struct cl_
 			return -ENOMEM;
 		if ((c->has & CL_C_PORT) && (rc = add_ranges(l, c)) < 0)
 			return rc;
+		if ((c->has & CL_C_TENANT) && (rc = add_tenants(l, c)) < 0)
+			return rc;
 		rule->cond = r->n_cond;
 		r->cond[r->n_cond++] = *c;
 	}
@@ -506,7 +549,7 @@ parse_rule(struct lp *l, const struct tok *name)
 	while (next_tok(l, &t)) {
 		char why[512];
 
-		if (cl_cond_parse(t.s, t.n, &c, (uint8_t *)l->ports, why, sizeof(why)) < 0)
+		if (cl_cond_parse(t.s, t.n, &c, &l->work, &l->r->tenants, why, sizeof(why)) < 0)
 			LP_ERR(l, "%s", why);
 	}
 	if (c.has & (CL_C_SEV | CL_C_FAC))
@@ -622,6 +665,7 @@ cl_rules_free(struct cl_rules *r)
 	free(r->info);
 	free(r->cond);
 	free(r->range);
+	free(r->tenant);
 	free(r->pat);
 	memset(r, 0, sizeof(*r));
 }

@@ -20,6 +20,11 @@
  * Fields: raw (the whole message), msg, app, host, msgid, sd (the whole
  * STRUCTURED-DATA text). A field the message does not have is scanned as
  * empty.
+ *
+ * Tenants: a rule with `tenant=NAME` conditions only ever matches messages
+ * of those tenants (sl_classify_msg::tenant, resolved before classify);
+ * names are mapped to ids once, at create, by the caller's lookup
+ * (sl_classify_params::tenant_id).
  */
 #ifndef SL_CLASSIFY_H
 #define SL_CLASSIFY_H
@@ -56,6 +61,8 @@ enum sl_field {
 #define SL_CLASSIFY_MAX_STREAMS 64u    /**< stream 0 ("default") included */
 #define SL_CLASSIFY_MAX_TAGS    8u     /**< one bit each in the record */
 #define SL_CLASSIFY_NAME_MAX    64u    /**< rule, stream and tag names */
+#define SL_CLASSIFY_TENANT_NAME_MAX 47u /**< tenant names in conditions (a directory name) */
+#define SL_CLASSIFY_MAX_TENANT_ID 65534u /**< tenant ids are 0 ("default") to this */
 
 /* Per-rule counters (one set per rule per worker). */
 #define SL_RULE_COUNTERS(X) \
@@ -87,11 +94,27 @@ enum sl_classify_counter {
 struct sl_classify;        /**< compiled rules: read-only, shared */
 struct sl_classify_worker; /**< one per worker lcore: never shared */
 
+/**
+ * Tenant name -> id, for `tenant=` conditions (the --tenants table; classify
+ * does not depend on it).
+ * @param arg   sl_classify_params::tenant_arg
+ * @param name  a valid tenant name, NUL-terminated
+ * @return the tenant's id (0..SL_CLASSIFY_MAX_TENANT_ID), or -1: unknown.
+ */
+typedef int (*sl_classify_tenant_fn)(void *arg, const char *name);
+
 /** Creation parameters. */
 struct sl_classify_params {
 	const char *path;      /**< rules file */
 	const char *cache_dir; /**< compiled-database cache; NULL: none. Created if missing. */
 	int socket_id;         /**< memory placement (SOCKET_ID_ANY ok) */
+	/**
+	 * Names of `tenant=` conditions to ids. "default" is always id 0 and
+	 * is not asked. NULL (no --tenants): "default" is the only tenant,
+	 * any other name is an error in the rules file.
+	 */
+	sl_classify_tenant_fn tenant_id;
+	void *tenant_arg;      /**< passed to tenant_id */
 };
 
 /**
@@ -111,6 +134,19 @@ struct sl_classify_params {
  */
 struct sl_classify *sl_classify_create(const struct sl_classify_params *p,
 				       char *err, size_t errlen);
+
+/**
+ * The id of tenant @p name as `tenant=` conditions resolve it with @p p's
+ * lookup ("default" is 0; without a lookup no other name is known). For
+ * tools that classify on behalf of a named tenant (sluice-rules --tenant).
+ * @param p     its tenant_id and tenant_arg are used (NULL: no lookup)
+ * @param name  NUL-terminated
+ * @return the id (0..SL_CLASSIFY_MAX_TENANT_ID), -EINVAL (not a valid
+ *         tenant name: 1-47 characters of [A-Za-z0-9_.-], not . or ..),
+ *         -ENOENT (unknown), or -ERANGE (the lookup gave an id above
+ *         SL_CLASSIFY_MAX_TENANT_ID).
+ */
+int sl_classify_tenant_id(const struct sl_classify_params *p, const char *name);
 
 /** Free. NULL is a no-op. Every worker handle must be freed first. */
 void sl_classify_free(struct sl_classify *c);
@@ -159,7 +195,7 @@ struct sl_classify_msg {
 	const struct sl_parsed *parsed;
 	uint8_t transport;              /**< SL_TRANSPORT_UDP or _TCP */
 	uint16_t dport;                 /**< destination port */
-	uint16_t tenant;                /**< 0 until tenants exist */
+	uint16_t tenant;                /**< tenant id (0: "default"), for `tenant=` conditions */
 };
 
 /** What to do with one message. */

@@ -8,14 +8,22 @@
 #include "sl_common.h"
 #include "sl_shard.h"
 
+/* A tenant that opened a chunk within this many chunk ages (--flush-ms / 2
+ * each) counts as active for fair sharing, even with nothing in flight. */
+#define SHARD_ACTIVE_AGES 16
+
 static const struct sl_ctr_desc shard_ctr_desc[] = {
 	SL_SHARD_COUNTERS(SL_CTR_DESC)
 };
 
 struct shard_q {
 	struct sl_chunk **open;                /* n_streams chunks being filled (or NULL) */
-	uint64_t open_mask;                    /* bit k: open[k] != NULL (streams <= 64) */
+	uint64_t open_mask[SL_SHARD_MASK_WORDS]; /* bit k: open[k] != NULL */
 	struct rte_ring *ring;                 /* to the shard's writer */
+	uint32_t *sent;                        /* fair sharing: chunks sent, per tenant */
+	uint32_t *done;                        /* ... and taken by the writer (its writes) */
+	uint64_t *last_open;                   /* fair sharing: TSC of its last chunk opened, per tenant */
+	uint32_t active_w;                     /* weights of the active tenants (at the last poll) */
 	struct sl_chunk *backlog[SL_SHARD_BACKLOG];
 	uint8_t bl_head;                       /* oldest waiting chunk */
 	uint8_t bl_n;                          /* chunks waiting */
@@ -30,6 +38,15 @@ struct sl_shard_tx {
 	uint16_t n_shards;
 	uint16_t n_streams;
 	uint32_t n_backlog;                    /* sum of bl_n: poll fast path */
+	uint16_t spt;                          /* destinations per tenant */
+	uint16_t n_tenants;
+	uint8_t why;                           /* enum sl_shard_why of the last NULL */
+	const uint32_t *weights;               /* fair sharing, or NULL */
+	uint32_t fair_cap;
+	uint32_t fair_room;                    /* fair_cap less what is kept for newcomers */
+	uint64_t active_tsc;                   /* a tenant that opened a chunk this recently is active */
+	uint32_t *sent;                        /* [shard * n_tenants + tenant] */
+	uint64_t *last_open;                   /* [shard * n_tenants + tenant] */
 	struct sl_chunk **open;                /* [shard * n_streams + stream] */
 	struct shard_q q[];
 } __rte_cache_aligned;
@@ -68,7 +85,9 @@ sl_shard_tx_create(const struct sl_shard_params *p)
 		return NULL;
 	}
 	n_streams = p->n_streams ? p->n_streams : 1;
-	if (n_streams > SL_SHARD_MAX_STREAMS) {
+	if (n_streams > SL_SHARD_MAX_STREAMS ||
+	    (p->streams_per_tenant && n_streams % p->streams_per_tenant) ||
+	    (p->weights && (p->done == NULL || p->fair_cap == 0))) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -79,12 +98,35 @@ sl_shard_tx_create(const struct sl_shard_params *p)
 		tx->open = rte_zmalloc_socket("sl_shard_open", (size_t)p->n_shards *
 					      n_streams * sizeof(*tx->open),
 					      RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (tx == NULL || tx->open == NULL) {
-		if (tx)
+	if (tx != NULL) {
+		tx->spt = p->streams_per_tenant ? p->streams_per_tenant : n_streams;
+		tx->n_tenants = n_streams / tx->spt;
+	}
+	if (tx != NULL && tx->open != NULL && p->weights != NULL) {
+		size_t n = sl_shard_done_size(p->n_shards, tx->n_tenants);
+
+		tx->sent = rte_zmalloc_socket("sl_shard_sent", n * sizeof(*tx->sent),
+					      RTE_CACHE_LINE_SIZE, p->socket_id);
+		tx->last_open = rte_zmalloc_socket("sl_shard_last", n * sizeof(*tx->last_open),
+						   RTE_CACHE_LINE_SIZE, p->socket_id);
+	}
+	if (tx == NULL || tx->open == NULL ||
+	    (p->weights != NULL && (tx->sent == NULL || tx->last_open == NULL))) {
+		if (tx) {
+			rte_free(tx->sent);
+			rte_free(tx->last_open);
+			rte_free(tx->open);
 			rte_free(tx);
+		}
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	tx->weights = p->weights;
+	tx->fair_cap = p->fair_cap;
+	/* Room kept for tenants that are not sending yet: one chunk each, at
+	 * most a quarter of the queue. */
+	tx->fair_room = p->fair_cap - RTE_MIN((uint32_t)tx->n_tenants - 1, p->fair_cap / 4);
+	tx->active_tsc = SHARD_ACTIVE_AGES * p->age_tsc;
 	tx->n_streams = n_streams;
 	tx->pool = p->pool;
 	tx->age_tsc = p->age_tsc;
@@ -93,6 +135,8 @@ sl_shard_tx_create(const struct sl_shard_params *p)
 	tx->n_shards = p->n_shards;
 	for (s = 0; s < p->n_shards; s++) {
 		if (p->rings[s] == NULL) {
+			rte_free(tx->sent);
+			rte_free(tx->last_open);
 			rte_free(tx->open);
 			rte_free(tx);
 			rte_errno = EINVAL;
@@ -100,6 +144,11 @@ sl_shard_tx_create(const struct sl_shard_params *p)
 		}
 		tx->q[s].ring = p->rings[s];
 		tx->q[s].open = &tx->open[s * n_streams];
+		if (tx->weights != NULL) {
+			tx->q[s].sent = &tx->sent[s * tx->n_tenants];
+			tx->q[s].done = &p->done[s * tx->n_tenants];
+			tx->q[s].last_open = &tx->last_open[s * tx->n_tenants];
+		}
 	}
 	return tx;
 }
@@ -130,8 +179,21 @@ sl_shard_tx_free(struct sl_shard_tx *tx)
 			if (q->open[k])
 				chunk_drop(tx, q->open[k]);
 	}
+	rte_free(tx->sent);
+	rte_free(tx->last_open);
 	rte_free(tx->open);
 	rte_free(tx);
+}
+
+/* An open chunk left for the ring or the backlog: no longer open, and in
+ * flight for its tenant. */
+static inline void
+chunk_gone(struct shard_q *q, const struct sl_chunk *c, uint16_t stream)
+{
+	q->open[stream] = NULL;
+	q->open_mask[stream / 64] &= ~(1ull << (stream % 64));
+	if (q->sent != NULL)
+		q->sent[c->tenant]++;
 }
 
 /* Push the backlog, oldest first, while the ring takes it. */
@@ -165,8 +227,7 @@ chunk_send(struct sl_shard_tx *tx, struct shard_q *q, uint16_t stream)
 		backlog_push(tx, q);
 	if (q->bl_n == 0 && rte_ring_sp_enqueue(q->ring, c) == 0) {
 		tx->ctr[SL_SHARD_chunks_sent]++;
-		q->open[stream] = NULL;
-		q->open_mask &= ~(1ull << stream);
+		chunk_gone(q, c, stream);
 		return 0;
 	}
 	tx->ctr[SL_SHARD_ring_full]++;
@@ -175,9 +236,56 @@ chunk_send(struct sl_shard_tx *tx, struct shard_q *q, uint16_t stream)
 	q->backlog[(q->bl_head + q->bl_n) % SL_SHARD_BACKLOG] = c;
 	q->bl_n++;
 	tx->n_backlog++;
-	q->open[stream] = NULL;
-	q->open_mask &= ~(1ull << stream);
+	chunk_gone(q, c, stream);
 	return 0;
+}
+
+/* Chunks of @p tenant sent from this queue and not yet taken by the
+ * writer. */
+static inline uint32_t
+in_flight(const struct shard_q *q, uint16_t tenant)
+{
+	return q->sent[tenant] - __atomic_load_n(&q->done[tenant], __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Fair sharing: once a queue (ring and backlog) is a quarter full, a tenant
+ * may have at most its weighted share of the queue's chunks in flight,
+ * among the active tenants: those with chunks in flight or that opened one
+ * recently (max-min fair: what an idle tenant does not use goes to the
+ * others). A few chunks are kept for tenants not sending yet, so a tenant
+ * that starts while another fills the queue alone is not refused. A tenant
+ * that sends no faster than its share of what the writer drains keeps
+ * fewer chunks than its share in the queue, so it is never refused,
+ * whatever the others send.
+ */
+static inline bool
+over_share(struct sl_shard_tx *tx, struct shard_q *q, uint16_t tenant, uint64_t now)
+{
+	uint32_t busy = q->bl_n + rte_ring_count(q->ring);
+	uint32_t w, active, share, mine;
+
+	if (likely(busy < tx->fair_cap / 4))
+		return false;
+	w = tx->weights[tenant];
+	active = q->active_w;
+	mine = in_flight(q, tenant);
+	if (mine == 0 && now - q->last_open[tenant] >= tx->active_tsc)
+		active += w; /* joining: it was not counted at the last poll */
+	share = (uint32_t)((uint64_t)tx->fair_room * w / (active ? active : 1));
+	return mine >= (share ? share : 1);
+}
+
+/* The weights of the active tenants of @p q (at each poll). */
+static void
+active_weights(struct sl_shard_tx *tx, struct shard_q *q, uint64_t now)
+{
+	uint32_t t, a = 0;
+
+	for (t = 0; t < tx->n_tenants; t++)
+		if (in_flight(q, (uint16_t)t) || now - q->last_open[t] < tx->active_tsc)
+			a += tx->weights[t];
+	q->active_w = a;
 }
 
 static inline struct sl_rec *
@@ -189,14 +297,22 @@ reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
 	uint32_t need = sl_rec_size(keep);
 	struct sl_chunk *c;
 	struct sl_rec *r;
+	uint16_t tenant;
 
 	if (unlikely(stream >= tx->n_streams))
 		stream = 0; /* never made by classify; as the writer does */
+	tenant = stream / tx->spt;
 	c = q->open[stream];
 
 	if (c != NULL && c->used + need > c->cap) {
+		tx->why = SL_SHARD_WHY_FULL;
 		if (hold && q->bl_n >= SL_SHARD_HOLD_AT) {
 			tx->ctr[SL_SHARD_held_back]++;
+			return NULL;
+		}
+		if (tx->weights != NULL && over_share(tx, q, tenant, now)) {
+			tx->why = SL_SHARD_WHY_FAIR;
+			tx->ctr[hold ? SL_SHARD_held_back : SL_SHARD_drop_fair_share]++;
 			return NULL;
 		}
 		if (chunk_send(tx, q, stream) != 0) {
@@ -208,7 +324,13 @@ reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
 	if (c == NULL) {
 		void *obj;
 
+		if (tx->weights != NULL && over_share(tx, q, tenant, now)) {
+			tx->why = SL_SHARD_WHY_FAIR;
+			tx->ctr[hold ? SL_SHARD_held_back : SL_SHARD_drop_fair_share]++;
+			return NULL;
+		}
 		if (unlikely(rte_mempool_get(tx->pool, &obj) != 0)) {
+			tx->why = SL_SHARD_WHY_NO_CHUNK;
 			if (hold)
 				tx->ctr[SL_SHARD_held_back]++;
 			else
@@ -224,8 +346,12 @@ reserve(struct sl_shard_tx *tx, uint32_t hash, uint16_t stream,
 		c->shard = (uint16_t)(q - tx->q);
 		c->worker = tx->worker;
 		c->stream = stream;
+		c->tenant = tenant;
+		c->done = q->done != NULL ? &q->done[tenant] : NULL;
+		if (q->last_open != NULL)
+			q->last_open[tenant] = now;
 		q->open[stream] = c;
-		q->open_mask |= 1ull << stream;
+		q->open_mask[stream / 64] |= 1ull << (stream % 64);
 	}
 	r = (struct sl_rec *)(c->data + c->used);
 	c->used += need;
@@ -275,17 +401,23 @@ sl_shard_tx_poll(struct sl_shard_tx *tx, uint64_t now)
 
 	for (s = 0; s < tx->n_shards; s++) {
 		struct shard_q *q = &tx->q[s];
-		uint64_t m = q->open_mask;
+		unsigned int wd;
 
 		if (q->bl_n)
 			backlog_push(tx, q);
-		/* Only the streams with an open chunk: a poll costs the same
-		 * with 1 stream or 64. */
-		while (m) {
-			k = (uint16_t)__builtin_ctzll(m);
-			m &= m - 1;
-			if (now - q->open[k]->opened >= tx->age_tsc)
-				chunk_send(tx, q, k); /* stays open if the backlog is full */
+		if (tx->weights != NULL)
+			active_weights(tx, q, now);
+		/* Only the destinations with an open chunk: a poll costs about
+		 * the same with 1 or 256. */
+		for (wd = 0; wd < SL_SHARD_MASK_WORDS; wd++) {
+			uint64_t m = q->open_mask[wd];
+
+			while (m) {
+				k = (uint16_t)(wd * 64 + (unsigned int)__builtin_ctzll(m));
+				m &= m - 1;
+				if (now - q->open[k]->opened >= tx->age_tsc)
+					chunk_send(tx, q, k); /* stays open if the backlog is full */
+			}
 		}
 	}
 }
@@ -303,7 +435,7 @@ sl_shard_tx_flush(struct sl_shard_tx *tx)
 			if (q->open[k] != NULL && q->open[k]->nrec == 0) {
 				rte_mempool_put(tx->pool, q->open[k]);
 				q->open[k] = NULL;
-				q->open_mask &= ~(1ull << k);
+				q->open_mask[k / 64] &= ~(1ull << (k % 64));
 			}
 			if (q->open[k] != NULL)
 				chunk_send(tx, q, k);
@@ -320,6 +452,12 @@ unsigned int
 sl_shard_tx_backlog(const struct sl_shard_tx *tx)
 {
 	return tx->n_backlog;
+}
+
+enum sl_shard_why
+sl_shard_why(const struct sl_shard_tx *tx)
+{
+	return (enum sl_shard_why)tx->why;
 }
 
 struct sl_ctr_set

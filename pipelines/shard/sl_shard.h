@@ -33,8 +33,10 @@
  * long, so the rest of the backlog stays for those that cannot (UDP). */
 #define SL_SHARD_HOLD_AT (SL_SHARD_BACKLOG / 2)
 
-/** Streams a worker keeps chunks open for (a 64-bit mask per shard). */
-#define SL_SHARD_MAX_STREAMS 64
+/** Destinations (tenant x stream) a worker keeps chunks open for, per
+ * shard: each is a store of its own on the writer side. */
+#define SL_SHARD_MAX_STREAMS 256
+#define SL_SHARD_MASK_WORDS (SL_SHARD_MAX_STREAMS / 64)
 
 /** A chunk of records on its way from a worker to a writer. */
 struct sl_chunk {
@@ -46,7 +48,12 @@ struct sl_chunk {
 	uint16_t shard;      /**< destination shard */
 	uint16_t worker;     /**< producing worker index */
 	uint32_t cap;        /**< capacity of data[] */
-	uint16_t stream;     /**< stream of every record in it */
+	uint16_t stream;     /**< destination (tenant x stream) of every record in it */
+	uint16_t tenant;     /**< tenant of every record in it */
+	/** With fair sharing: the (worker, shard, tenant) count of chunks
+	 * taken; the writer adds one when it takes the chunk
+	 * (sl_shard_chunk_done()). NULL without. */
+	uint32_t *done;
 	uint8_t data[] __rte_cache_aligned;
 };
 
@@ -58,7 +65,8 @@ struct sl_chunk {
 	X(ring_full,      "times a shard ring was full (chunk kept in backlog)") \
 	X(drop_ring_full, "messages dropped: shard ring and backlog full (writers behind)") \
 	X(drop_no_chunk,  "messages dropped: chunk pool empty") \
-	X(held_back,      "TCP messages told to wait: shard backlog half full or chunk pool empty (not lost)")
+	X(held_back,      "TCP messages told to wait: shard backlog half full, chunk pool empty or tenant over its fair share (not lost)") \
+	X(drop_fair_share, "messages dropped: shard congested and the tenant over its weighted share of it")
 
 /** Counter index: SL_SHARD_<name>. */
 #define SL_SHARD_CTR_ENUM(name, help) SL_SHARD_ ## name,
@@ -73,8 +81,19 @@ struct sl_shard_tx;
 struct sl_shard_params {
 	uint16_t worker;              /**< worker index (for chunk headers) */
 	uint16_t n_shards;            /**< number of shards */
-	uint16_t n_streams;           /**< streams (0 taken as 1, at most SL_SHARD_MAX_STREAMS):
-	                               *   one open chunk per (shard, stream) */
+	uint16_t n_streams;           /**< destinations (0 taken as 1, at most SL_SHARD_MAX_STREAMS):
+	                               *   one open chunk per (shard, destination) */
+	/** Tenants: destination d belongs to tenant d / streams_per_tenant.
+	 * 0: a single tenant (0). */
+	uint16_t streams_per_tenant;
+	/** Fair sharing under congestion: the weight of each tenant
+	 * (n_streams / streams_per_tenant of them), or NULL for none. */
+	const uint32_t *weights;
+	/** With weights: chunks a (worker, shard) queue holds (ring size +
+	 * SL_SHARD_BACKLOG), and the writers' done counters,
+	 * [shard][tenant] for this worker (sl_shard_done_size()). */
+	uint32_t fair_cap;
+	uint32_t *done;
 	struct rte_ring *const *rings;/**< n_shards rings: this worker -> shard s */
 	struct rte_mempool *pool;     /**< chunk pool (sl_shard_pool_create) */
 	uint32_t max_msg;             /**< longest message kept (--max-msg) */
@@ -162,6 +181,30 @@ unsigned int sl_shard_tx_flush(struct sl_shard_tx *tx);
 
 /** Chunks waiting in backlogs because their rings were full. */
 unsigned int sl_shard_tx_backlog(const struct sl_shard_tx *tx);
+
+/** Why the last sl_shard_reserve*() returned NULL. */
+enum sl_shard_why {
+	SL_SHARD_WHY_FULL = 0,   /**< ring and backlog full, or backlog half full (hold) */
+	SL_SHARD_WHY_NO_CHUNK,   /**< chunk pool empty */
+	SL_SHARD_WHY_FAIR,       /**< shard congested, tenant over its share */
+};
+enum sl_shard_why sl_shard_why(const struct sl_shard_tx *tx);
+
+/** uint32_t counters a worker's done array needs (n_shards x tenants). */
+static inline size_t
+sl_shard_done_size(uint16_t n_shards, uint32_t n_tenants)
+{
+	return (size_t)n_shards * n_tenants;
+}
+
+/** Writer side: @p c was taken from its ring (fair sharing accounting).
+ * Only the writer of the chunk's shard calls it. */
+static inline void
+sl_shard_chunk_done(const struct sl_chunk *c)
+{
+	if (c->done != NULL)
+		__atomic_store_n(c->done, *c->done + 1, __ATOMIC_RELEASE);
+}
 
 /** The counters of this handle. */
 struct sl_ctr_set sl_shard_counters(const struct sl_shard_tx *tx);

@@ -42,8 +42,22 @@ check_cond(const struct cl_rules *r, const struct cl_cond *c)
 {
 	uint32_t k;
 
-	if (c->has == 0 || (c->has & ~(CL_C_SEV | CL_C_FAC | CL_C_TRANS | CL_C_PORT)))
+	if (c->has == 0 ||
+	    (c->has & ~(CL_C_SEV | CL_C_FAC | CL_C_TRANS | CL_C_PORT | CL_C_TENANT)))
 		abort();
+	if (c->has & CL_C_TENANT) {
+		/* A sorted list of ids, the shorter side of the condition. */
+		if (c->tenant_first > r->n_tenant || c->tenant_n > r->n_tenant - c->tenant_first ||
+		    c->tenant_n > 32767 || c->tenant_out > 1)
+			abort();
+		for (k = 0; k < c->tenant_n; k++) {
+			uint16_t id = r->tenant[c->tenant_first + k];
+
+			if (id > SL_CLASSIFY_MAX_TENANT_ID ||
+			    (k > 0 && id <= r->tenant[c->tenant_first + k - 1]))
+				abort();
+		}
+	}
 	if (!(c->has & CL_C_PORT))
 		return;
 	if (c->port_first > r->n_range || c->port_n > r->n_range - c->port_first)
@@ -64,7 +78,7 @@ check(const struct cl_rules *r)
 	uint32_t i, j, samples = 0, tags = 0, fields = 0;
 
 	if (r->n > SL_CLASSIFY_MAX_RULES || r->n > r->cap || r->n_cond > r->cap_cond ||
-	    r->n_range > r->cap_range || r->pat_len > r->pat_cap)
+	    r->n_range > r->cap_range || r->n_tenant > r->cap_tenant || r->pat_len > r->pat_cap)
 		abort();
 	if (r->n_streams < 1 || r->n_streams > SL_CLASSIFY_MAX_STREAMS ||
 	    r->n_tags > SL_CLASSIFY_MAX_TAGS || strcmp(r->stream[0], "default") != 0)

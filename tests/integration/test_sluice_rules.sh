@@ -1,8 +1,9 @@
 #!/bin/bash
 # sluice-rules, the offline rules tester: the RFC 5424 section 6.5 and RFC
 # 3164 section 5.4 examples parse to their exact fields; every action, the
-# matches list, tags and the default; conditions tried with --transport and
-# --port; sample 3 over 10 lines keeps lines 1, 4, 7 and 10; --check exit
+# matches list, tags and the default; conditions tried with --transport,
+# --port and --tenant (without a tenant file only tenant default exists;
+# other names are exact FILE:LINE errors); sample 3 over 10 lines keeps lines 1, 4, 7 and 10; --check exit
 # codes and its exact FILE:LINE: rule NAME: error lines; invalid UTF-8 and
 # NUL give valid JSON that holds the bytes; CRLF, empty and over-long lines;
 # the text format; --cache; --bench prints ns/msg; flag errors exit 2
@@ -214,6 +215,46 @@ for case in "udp 514 c-udp,c-any c-udp route udp" \
 done
 set --
 
+# ---- tenant conditions and --tenant (no tenant file: only default) ---------
+cat >"$tmp/t.rules" <<'EOF'
+t-other  msg /ten/  route other  tenant!=default
+t-def    msg /ten/  route mine   tenant=default
+t-any    msg /ten/  drop
+EOF
+echo "ten" >"$tmp/t.txt"
+echo '{"matches":["t-def","t-any"],"rule":"t-def","action":"route","stream":"mine"}' >"$tmp/t.exp"
+expect "tenant=default holds and tenant!=default fails for the messages (tenant default)" \
+	"$tmp/t.exp" --rules "$tmp/t.rules" <"$tmp/t.txt"
+expect "--tenant default: the same decisions" "$tmp/t.exp" \
+	--rules "$tmp/t.rules" --tenant default <"$tmp/t.txt"
+cat >"$tmp/tbad.rules" <<'EOF'
+a  msg /x/  keep  tenant=acme
+b  msg /x/  keep  tenant=default,x/y
+c  msg /x/  keep  tenant<acme
+d  msg /x/  keep  tenant!=default,beta
+EOF
+"$bin" --rules "$tmp/tbad.rules" --check >"$tmp/tbad.out" 2>"$tmp/tbad.err"
+rc=$?
+f="$tmp/tbad.rules"
+cat >"$tmp/tbad.want" <<EOF
+$f:1: rule a: unknown tenant 'acme' (no --tenants file)
+$f:2: rule b: bad tenant name 'x/y' ([A-Za-z0-9_.-], at most 47 characters, not . or ..)
+$f:3: rule c: tenant takes = or !=, not <
+$f:4: rule d: unknown tenant 'beta' (no --tenants file)
+EOF
+if [ $rc -eq 1 ] && [ ! -s "$tmp/tbad.out" ] && diff "$tmp/tbad.want" "$tmp/tbad.err" >"$tmp/tbad.diff"; then
+	ok "tenant names other than default without a tenant file: exit 1, one FILE:LINE: rule NAME: error each"
+else
+	nok "tenant errors (exit $rc)"; sed 's/^/# /' "$tmp/tbad.diff" | head -10
+fi
+out=$(echo ten | "$bin" --rules "$tmp/t.rules" --tenant acme 2>&1)
+rc=$?
+if [ $rc -eq 2 ] && [ "$out" = "sluice-rules: --tenant: unknown tenant 'acme' (no --tenants file)" ]; then
+	ok "--tenant acme without a tenant file: exit 2, unknown tenant"
+else
+	nok "--tenant acme (exit $rc): $out"
+fi
+
 # ---- sample 3 over 10 matching lines: lines 1, 4, 7, 10 ---------------------
 printf 's3 msg /match/ sample 3\n' >"$tmp/s.rules"
 for i in $(seq 1 10); do echo "match $i"; done >"$tmp/s.txt"
@@ -379,7 +420,8 @@ if [ $rc -eq 2 ] && echo "$out" | grep -q -- '--bench: no input'; then ok "--ben
 r="--rules $tmp/a.rules"
 for bad in "$r --port 0" "$r --port 65536" "$r --port x" "$r --transport sctp" "$r --format xml" \
 	"$r --year -1" "$r --year 10000" "$r --iterations 0 --bench" "$r --iterations 5" \
-	"$r --check --bench" "$r --cache" "$r --bogus" "$r extra" "--rules" "--format json"; do
+	"$r --check --bench" "$r --cache" "$r --bogus" "$r extra" "--rules" "--format json" \
+	"$r --tenant" "$r --tenant a/b" "$r --tenant ." "$r --tenant beta"; do
 	# shellcheck disable=SC2086 # the words are the arguments
 	out=$("$bin" $bad </dev/null 2>&1)
 	rc=$?
@@ -392,7 +434,8 @@ for bad in "$r --port 0" "$r --port 65536" "$r --port x" "$r --transport sctp" "
 	fi
 done
 out=$("$bin" --help 2>&1)
-if [ $? -eq 0 ] && echo "$out" | grep -q -- '--transport' && echo "$out" | grep -q -- '--bench'; then
+if [ $? -eq 0 ] && echo "$out" | grep -q -- '--transport' && echo "$out" | grep -q -- '--tenant' &&
+	echo "$out" | grep -q -- '--bench'; then
 	ok "--help lists the flags, exit 0"; else nok "--help"; fi
 
 exit $fail

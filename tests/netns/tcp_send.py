@@ -24,6 +24,10 @@ taken every byte (a receiver that FINs only after delivering everything
 proves delivery). With --wait-acked, each connection waits until the
 kernel's send queue is empty (every byte ACKed), then closes.
 
+--src ADDR (repeatable): each connection binds to the first ADDR of its
+destination's family before it connects (extra addresses on one interface
+tell senders apart).
+
 --expect FILE: a JSON-lines file: a header line with the generator's
 parameters (check_tcp.py regenerates every message from it), then one line
 per connection:
@@ -198,6 +202,9 @@ def main():
                     help="at the end wait until every byte is ACKed (send queue empty)")
     ap.add_argument("--chunk", type=int, default=65536,
                     help="bytes generated per send burst (default 64 KiB)")
+    ap.add_argument("--src", action="append", default=[],
+                    help="bind to this source address (repeatable: the first of "
+                    "each connection's family is used)")
     ap.add_argument("--expect", help="write what was sent here (JSON lines)")
     ap.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     a = ap.parse_args()
@@ -212,6 +219,9 @@ def main():
         ap.error("--port: 1..65535")
     if a.half_close and a.wait_acked:
         ap.error("--half-close or --wait-acked, not both")
+    for d in a.dst:
+        if a.src and not any((":" in x) == (":" in d) for x in a.src):
+            ap.error("--src: no address of the family of --dst %s" % d)
     run = a.run or os.urandom(4).hex()
     if not run.replace("-", "").replace("_", "").isalnum():
         ap.error("--run: letters, digits, - and _ only")
@@ -301,11 +311,14 @@ def main():
         s.setblocking(False)
         c.sock = s
         c.state = "connecting"
+        mine = [x for x in a.src if (":" in x) == (fam == socket.AF_INET6)]
         c.t_start = now
         c.deadline = now + a.connect_timeout
         connecting += 1
         active += 1
         try:
+            if mine:
+                s.bind((mine[0], 0))
             s.connect((c.dst, c.port))
         except BlockingIOError:
             pass

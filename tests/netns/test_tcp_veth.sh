@@ -22,8 +22,8 @@
 #   e  SYN flood (syn_flood.py, 20,000 spoofed SYNs at 4,000/s to IPv4 and
 #      2,000 to IPv6) while 50 tcp_send.py connections connect and send:
 #      all succeed, exact; tcp syncookies_sent > 0
-#   f  backpressure: slow writers (--writer-pause-us 150000: a writer takes
-#      one chunk of at most 64 KiB, then nothing for 150 ms; --ring-size 4:
+#   f  backpressure: slow writers (--writer-pause-us 150000: after a chunk
+#      a writer takes nothing for 150 ms per 64 KiB of it; --ring-size 4:
 #      under 0.9 MB/s for both writers), --tcp-rcvbuf 96K; 30,000 messages
 #      (~4.8 MB) on 4 connections: exact (zero loss); tcp zero_window > 0
 #      (sluice offers no window smaller than a segment, so a held-back

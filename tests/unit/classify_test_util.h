@@ -41,14 +41,45 @@ write_rules(const char *text)
 	return fclose(f);
 }
 
+/* Create from the rules file with a tenant lookup (NULL: none); errors in err. */
+static inline struct sl_classify *
+create_file_ex(const char *cache_dir, sl_classify_tenant_fn fn, void *arg)
+{
+	struct sl_classify_params p = {
+		.path = path, .cache_dir = cache_dir, .socket_id = SOCKET_ID_ANY,
+		.tenant_id = fn, .tenant_arg = arg,
+	};
+	return sl_classify_create(&p, err, sizeof(err));
+}
+
 /* Create from the rules file; errors in err. */
 static inline struct sl_classify *
 create_file(const char *cache_dir)
 {
-	struct sl_classify_params p = {
-		.path = path, .cache_dir = cache_dir, .socket_id = SOCKET_ID_ANY,
-	};
-	return sl_classify_create(&p, err, sizeof(err));
+	return create_file_ex(cache_dir, NULL, NULL);
+}
+
+/*
+ * A tenant file as the lookup sees it: name[i] is tenant i (name[0] is
+ * "default", which classify never asks for); calls counts the lookups.
+ */
+struct tenant_tab {
+	const char *const *name;
+	unsigned int n;
+	unsigned int calls;
+};
+
+static inline int
+tab_tenant_id(void *arg, const char *name)
+{
+	struct tenant_tab *t = arg;
+	unsigned int i;
+
+	t->calls++;
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->name[i], name) == 0)
+			return (int)i;
+	return -1;
 }
 
 /* Write @p rules to the rules file and create. */
@@ -98,6 +129,15 @@ msg_ex(struct tmsg *t, const char *line, uint8_t transport, uint16_t dport)
 
 static struct tmsg tm;
 #define MSG(line) msg_ex(&tm, (line), SL_TRANSPORT_UDP, 514)
+
+/* MSG() of tenant @p tenant. */
+static inline const struct sl_classify_msg *
+msg_of(const char *line, uint16_t tenant)
+{
+	msg_ex(&tm, line, SL_TRANSPORT_UDP, 514);
+	tm.m.tenant = tenant;
+	return &tm.m;
+}
 
 /* Classify; a failed call gives a verdict no test expects. */
 static inline struct sl_verdict

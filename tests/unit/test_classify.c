@@ -284,10 +284,19 @@ struct cond_want {
 	const char *cond, *want;
 };
 
+/* How the messages of a cond_cases() table arrive (NULL arrays: defaults). */
+struct cond_msgs {
+	const char *const *lines;
+	const uint8_t *transport;  /* SL_TRANSPORT_UDP */
+	const uint16_t *port;      /* 514 */
+	const uint16_t *tenant;    /* 0 */
+	struct tenant_tab *tenants; /* the lookup; NULL: none */
+	unsigned int n;
+};
+
 /* One rule "r raw // keep COND"; does each message pass? */
 static int
-cond_case(const char *cond, const char *const *lines, const uint8_t *transport,
-	  const uint16_t *port, const char *want, unsigned int n)
+cond_case(const char *cond, const struct cond_msgs *ms, const char *want)
 {
 	char rules[512];
 	struct sl_classify *c;
@@ -295,14 +304,20 @@ cond_case(const char *cond, const char *const *lines, const uint8_t *transport,
 	unsigned int i;
 
 	snprintf(rules, sizeof(rules), "r raw // keep %s\ndefault drop\n", cond);
-	c = make_c(rules, NULL);
+	if (write_rules(rules) != 0)
+		return -1;
+	c = create_file_ex(NULL, ms->tenants ? tab_tenant_id : NULL, ms->tenants);
 	if (c == NULL)
 		SL_FAIL("%s: %s", cond, err);
 	w = sl_classify_worker_create(c, SOCKET_ID_ANY);
 	SL_ASSERT(w != NULL);
-	for (i = 0; i < n; i++) {
-		struct sl_verdict v = run(w, msg_ex(&tm, lines[i], transport ? transport[i] :
-						    SL_TRANSPORT_UDP, port ? port[i] : 514));
+	for (i = 0; i < ms->n; i++) {
+		struct sl_verdict v;
+
+		msg_ex(&tm, ms->lines[i], ms->transport ? ms->transport[i] : SL_TRANSPORT_UDP,
+		       ms->port ? ms->port[i] : 514);
+		tm.m.tenant = ms->tenant ? ms->tenant[i] : 0;
+		v = run(w, &tm.m);
 
 		if (v.keep != (want[i] == '1') || v.rule != (want[i] == '1'))
 			SL_FAIL("%s, message %u: keep %u rule %u, expected %c", cond, i,
@@ -313,13 +328,12 @@ cond_case(const char *cond, const char *const *lines, const uint8_t *transport,
 }
 
 static int
-cond_cases(const struct cond_want *cases, unsigned int n_cases, const char *const *lines,
-	   const uint8_t *transport, const uint16_t *port, unsigned int n)
+cond_cases(const struct cond_want *cases, unsigned int n_cases, const struct cond_msgs *ms)
 {
 	unsigned int i;
 
 	for (i = 0; i < n_cases; i++)
-		if (cond_case(cases[i].cond, lines, transport, port, cases[i].want, n) != 0)
+		if (cond_case(cases[i].cond, ms, cases[i].want) != 0)
 			return -1;
 	return 0;
 }
@@ -348,7 +362,9 @@ test_severity_conditions_every_operator(void)
 		{ "severity=alert,crit,notice", "011001000" },
 	};
 
-	return cond_cases(cases, SL_DIM(cases), m, NULL, NULL, SL_DIM(m));
+	const struct cond_msgs ms = { .lines = m, .n = SL_DIM(m) };
+
+	return cond_cases(cases, SL_DIM(cases), &ms);
 }
 
 static int
@@ -382,9 +398,101 @@ test_facility_transport_and_port_conditions(void)
 		{ "transport=tcp port=601,6514", "010001" },
 	};
 
-	if (cond_cases(fcases, SL_DIM(fcases), m, NULL, NULL, SL_DIM(m)) != 0)
+	const struct cond_msgs fms = { .lines = m, .n = SL_DIM(m) };
+	const struct cond_msgs pms = { .lines = pm, .transport = trans, .port = ports,
+				       .n = SL_DIM(pm) };
+
+	if (cond_cases(fcases, SL_DIM(fcases), &fms) != 0)
 		return -1;
-	return cond_cases(pcases, SL_DIM(pcases), pm, trans, ports, SL_DIM(pm));
+	return cond_cases(pcases, SL_DIM(pcases), &pms);
+}
+
+/* The tenant file of the tenant tests: acme is 1, beta 2, gamma 3. */
+static const char *const tenant_names[] = { "default", "acme", "beta", "gamma" };
+
+static int
+test_tenant_conditions_each_form_and_combined(void)
+{
+	/* Tenants 0 1 1 2 3 1; severities 5 5 3 5 3 and none. */
+	static const char *const m[] = { "<13>x", "<13>x", "<11>x", "<13>x", "<11>x", "x" };
+	static const uint16_t tenant[] = { 0, 1, 1, 2, 3, 1 };
+	static const struct cond_want cases[] = {
+		{ "tenant=acme", "011001" },
+		{ "tenant=default", "100000" },
+		{ "tenant=acme,gamma", "011011" },
+		{ "tenant!=acme", "100110" },
+		{ "tenant!=acme,beta", "100010" },
+		{ "tenant=acme,beta tenant!=beta", "011001" },
+		{ "tenant=acme tenant=beta", "000000" },
+		{ "tenant!=default tenant!=gamma", "011101" },
+		{ "tenant=default,acme,beta,gamma", "111111" },
+		{ "Tenant=acme severity<=err", "001000" },
+		{ "tenant=acme,gamma severity<=3 transport=udp", "001010" },
+	};
+	/* Without a tenant file only "default" is known. */
+	static const struct cond_want no_file[] = {
+		{ "tenant=default", "100000" },
+		{ "tenant!=default", "011111" },
+	};
+	struct tenant_tab tab = { .name = tenant_names, .n = SL_DIM(tenant_names) };
+	struct cond_msgs ms = { .lines = m, .tenant = tenant, .tenants = &tab, .n = SL_DIM(m) };
+
+	if (cond_cases(cases, SL_DIM(cases), &ms) != 0)
+		return -1;
+	ms.tenants = NULL;
+	return cond_cases(no_file, SL_DIM(no_file), &ms);
+}
+
+static int
+test_tenant_rule_never_sees_another_tenants_messages(void)
+{
+	/* Every acme and beta rule's pattern matches "secret public": only
+	 * its own tenant's messages get past its conditions. */
+	struct tenant_tab tab = { .name = tenant_names, .n = SL_DIM(tenant_names) };
+	struct sl_classify_worker *w;
+	struct sl_classify *c;
+	struct sl_verdict v;
+	const uint64_t *rc;
+	uint32_t mt[8];
+
+	SL_ASSERT_EQ(write_rules(
+		"acme-tag   raw /secret/ tag a-seen     tenant=acme\n"
+		"acme-drop  raw /secret/ drop           tenant=acme\n"
+		"beta-route raw /secret/ route beta-s   tenant=beta\n"
+		"acme-all   raw //       route acme-s   tenant=acme\n"
+		"not-beta   raw /public/ route pub      tenant!=beta\n"
+		"shared     raw /secret/ keep\n"
+		"default drop\n"), 0);
+	c = create_file_ex(NULL, tab_tenant_id, &tab);
+	if (c == NULL)
+		SL_FAIL("%s", err);
+	w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+	SL_ASSERT(w != NULL);
+	SL_ASSERT_V(run(w, msg_of("secret", 1)), 0, 0, 2, 1);
+	SL_ASSERT_V(run(w, msg_of("secret", 2)), 1, 1, 3, 0);
+	/* Not acme's nor beta's: the next rule that holds decides. */
+	SL_ASSERT_V(run(w, msg_of("secret", 3)), 1, 0, 6, 0);
+	SL_ASSERT_V(run(w, msg_of("secret", 0)), 1, 0, 6, 0);
+	SL_ASSERT_V(run(w, msg_of("public", 1)), 1, 2, 4, 0);
+	SL_ASSERT_V(run(w, msg_of("public", 3)), 1, 3, 5, 0);
+	/* beta's "public" is excluded from not-beta: the default decides. */
+	SL_ASSERT_V(run(w, msg_of("public", 2)), 0, 0, 0, 0);
+	SL_ASSERT_V(run(w, msg_of("other", 2)), 0, 0, 0, 0);
+	/* Explain lists only the rules of the message's tenant. */
+	SL_ASSERT_EQ(sl_classify_explain(w, msg_of("secret public", 2), &v, mt, 8), 2);
+	SL_ASSERT_V(v, 1, 1, 3, 0);
+	SL_ASSERT_EQ(mt[0], 2);
+	SL_ASSERT_EQ(mt[1], 5);
+	SL_ASSERT_EQ(sl_classify_explain(w, msg_of("secret public", 1), &v, mt, 8), 5);
+	SL_ASSERT_V(v, 0, 0, 2, 1);
+	SL_ASSERT_EQ(mt[2], 3);
+	SL_ASSERT_EQ(mt[3], 4);
+	rc = sl_classify_rule_counters(w);
+	SL_ASSERT_EQ(rc[1 * SL_RULE_NB_CTR + SL_RULE_dropped], 2);
+	SL_ASSERT_EQ(rc[2 * SL_RULE_NB_CTR + SL_RULE_routed], 2);
+	SL_ASSERT_EQ(rc[5 * SL_RULE_NB_CTR + SL_RULE_matched], 2);
+	free_w(c, w);
+	return 0;
 }
 
 static int
@@ -570,23 +678,171 @@ test_match_all_patterns_are_decided_without_a_scan(void)
 	return 0;
 }
 
-/* Create must fail with EINVAL and exactly these messages. */
+/* Create with this tenant lookup must fail with EINVAL and exactly these messages. */
 static int
-expect_errors(const char *rules, const char *const *want, unsigned int n)
+expect_errors_fn(const char *rules, sl_classify_tenant_fn fn, void *arg,
+		 const char *const *want, unsigned int n)
 {
 	static char exp[16384];
+	struct sl_classify *c;
 	size_t used = 0;
 	unsigned int i;
 
 	exp[0] = '\0';
 	rte_errno = 0;
-	if (make_c(rules, NULL) != NULL)
-		SL_FAIL("created from: %s", rules);
+	SL_ASSERT_EQ(write_rules(rules), 0);
+	c = create_file_ex(NULL, fn, arg);
+	if (c != NULL) {
+		sl_classify_free(c);
+		SL_FAIL("created from: %.300s", rules);
+	}
 	SL_ASSERT_EQ(rte_errno, EINVAL);
 	for (i = 0; i < n; i++)
 		used += (size_t)snprintf(exp + used, sizeof(exp) - used, "%s:%s\n", path, want[i]);
 	if (strcmp(err, exp) != 0)
 		SL_FAIL("errors:\n%s-- expected:\n%s", err, exp);
+	return 0;
+}
+
+/* Create (no tenant lookup) must fail with EINVAL and exactly these messages. */
+static int
+expect_errors(const char *rules, const char *const *want, unsigned int n)
+{
+	return expect_errors_fn(rules, NULL, NULL, want, n);
+}
+
+/* "tN" is tenant N for N in 1..65535 (65535 is out of range for classify). */
+static int
+num_tenant_id(void *arg, const char *name)
+{
+	char *end;
+	unsigned long v;
+
+	if (name[0] != 't' || name[1] < '1' || name[1] > '9')
+		return -1;
+	v = strtoul(name + 1, &end, 10);
+	return *end == '\0' && v <= 65535 ? (int)v : -1;
+}
+
+/* "tenant=tFIRST,t(FIRST+STEP),...,tLAST" at @p p. @return bytes written. */
+static size_t
+tenant_list(char *p, const char *op, unsigned int first, unsigned int step, unsigned int last)
+{
+	size_t n = (size_t)sprintf(p, "tenant%s", op);
+	unsigned int t;
+
+	for (t = first; t <= last; t += step)
+		n += (size_t)sprintf(p + n, "%st%u", t == first ? "" : ",", t);
+	return n;
+}
+
+static int
+test_tenant_lists_of_any_length(void)
+{
+	/* Lists longer than a linear scan, up to the 32,767 ids a rule can
+	 * keep (the shorter of the passing and failing sides). */
+	static const struct {
+		const char *line;
+		uint16_t tenant;
+		uint32_t rule; /* 0: default (drop) */
+	} want[] = {
+		{ "in100", 0, 0 }, { "in100", 1, 1 }, { "in100", 50, 1 }, { "in100", 100, 1 },
+		{ "in100", 101, 0 },
+		{ "out40k", 0, 2 }, { "out40k", 1, 0 }, { "out40k", 20000, 0 }, { "out40k", 40000, 0 },
+		{ "out40k", 40001, 2 }, { "out40k", 65534, 2 },
+		{ "far", 65534, 3 }, { "far", 65533, 0 },
+		{ "even", 2, 4 }, { "even", 32768, 4 }, { "even", 65534, 4 }, { "even", 0, 0 },
+		{ "even", 1, 0 }, { "even", 65533, 0 },
+		{ "odd", 0, 5 }, { "odd", 1, 5 }, { "odd", 65533, 5 }, { "odd", 2, 0 },
+		{ "odd", 65534, 0 },
+	};
+	char *rules = malloc(1 << 20), *p = rules;
+	const char *too_far = "1: rule big: tenant 't65535': the tenant lookup gave an id above 65534";
+	struct sl_classify_worker *w;
+	struct sl_classify *c;
+	unsigned int i;
+
+	SL_ASSERT(rules != NULL);
+	p += sprintf(p, "in100 raw /in100/ keep ");
+	p += tenant_list(p, "=", 1, 1, 100);
+	p += sprintf(p, "\nout40k raw /out40k/ keep ");
+	p += tenant_list(p, "!=", 1, 1, 40000);
+	p += sprintf(p, "\nfar raw /far/ keep tenant=t65534\neven raw /even/ keep ");
+	/* 32,767 ids pass: listed as they are. */
+	p += tenant_list(p, "=", 2, 2, 65534);
+	/* 32,768 pass (0 and the odd ids): the 32,767 that fail are listed. */
+	p += sprintf(p, "\nodd raw /odd/ keep ");
+	p += tenant_list(p, "!=", 2, 2, 65534);
+	sprintf(p, "\ndefault drop\n");
+	SL_ASSERT_EQ(write_rules(rules), 0);
+	free(rules);
+	c = create_file_ex(NULL, num_tenant_id, NULL);
+	if (c == NULL)
+		SL_FAIL("%.500s", err);
+	w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+	SL_ASSERT(w != NULL);
+	for (i = 0; i < SL_DIM(want); i++) {
+		struct sl_verdict v = run(w, msg_of(want[i].line, want[i].tenant));
+
+		if (v.rule != want[i].rule || v.keep != (want[i].rule != 0))
+			SL_FAIL("%s of tenant %u: rule %u keep %u, expected rule %u", want[i].line,
+				want[i].tenant, v.rule, v.keep, want[i].rule);
+	}
+	free_w(c, w);
+	return expect_errors_fn("big raw /x/ keep tenant=t65535\n", num_tenant_id, NULL,
+				&too_far, 1);
+}
+
+static int
+test_tenant_names_checked_against_the_tenant_file(void)
+{
+	static const char *const want[] = {
+		"2: rule z: unknown tenant 'zeta' (not in the tenant file)",
+		"3: rule y: unknown tenant 'Acme' (not in the tenant file)",
+		"4: rule bad: bad tenant name 'acme/x' ([A-Za-z0-9_.-], at most 47 characters, not . or ..)",
+		"5: rule long: bad tenant name 't23456789012345678901234567890123456789012345678' ([A-Za-z0-9_.-], at most 47 characters, not . or ..)",
+		"6: rule op: tenant takes = or !=, not >=",
+		"7: rule dots: bad tenant name '..' ([A-Za-z0-9_.-], at most 47 characters, not . or ..)",
+		"8: rule empty: bad tenant name '' ([A-Za-z0-9_.-], at most 47 characters, not . or ..)",
+		"9: rule none: bad condition 'tenant=' (KEY OP VALUE, e.g. severity<=4)",
+	};
+	struct tenant_tab tab = { .name = tenant_names, .n = SL_DIM(tenant_names) };
+
+	if (expect_errors_fn(
+		"ok    raw /a/ keep tenant=acme,beta,default\n"
+		"z     raw /a/ keep tenant=acme,zeta\n"
+		"y     raw /a/ keep tenant!=Acme\n"
+		"bad   raw /a/ keep tenant=acme/x\n"
+		"long  raw /a/ keep tenant=t23456789012345678901234567890123456789012345678\n"
+		"op    raw /a/ keep tenant>=acme\n"
+		"dots  raw /a/ keep tenant=..\n"
+		"empty raw /a/ keep tenant=acme,\n"
+		"none  raw /a/ keep tenant=\n", tab_tenant_id, &tab, want, SL_DIM(want)) != 0)
+		return -1;
+	/* Asked: acme, beta; acme, zeta; Acme; acme. Never "default", nor a
+	 * name that is not one. */
+	SL_ASSERT_EQ(tab.calls, 6);
+	return 0;
+}
+
+static int
+test_tenant_id_of_a_name_for_tools(void)
+{
+	struct tenant_tab tab = { .name = tenant_names, .n = SL_DIM(tenant_names) };
+	struct sl_classify_params p = { .tenant_id = tab_tenant_id, .tenant_arg = &tab };
+
+	SL_ASSERT_EQ(sl_classify_tenant_id(NULL, "default"), 0);
+	SL_ASSERT_EQ(sl_classify_tenant_id(NULL, "acme"), -ENOENT);
+	SL_ASSERT_EQ(sl_classify_tenant_id(NULL, ""), -EINVAL);
+	SL_ASSERT_EQ(sl_classify_tenant_id(&p, "default"), 0);
+	SL_ASSERT_EQ(sl_classify_tenant_id(&p, "gamma"), 3);
+	SL_ASSERT_EQ(sl_classify_tenant_id(&p, "zeta"), -ENOENT);
+	SL_ASSERT_EQ(sl_classify_tenant_id(&p, "a b"), -EINVAL);
+	SL_ASSERT_EQ(sl_classify_tenant_id(&p, "."), -EINVAL);
+	SL_ASSERT_EQ(tab.calls, 2);
+	p.tenant_id = num_tenant_id;
+	SL_ASSERT_EQ(sl_classify_tenant_id(&p, "t65534"), 65534);
+	SL_ASSERT_EQ(sl_classify_tenant_id(&p, "t65535"), -ERANGE);
 	return 0;
 }
 
@@ -621,7 +877,12 @@ test_each_error_names_file_line_and_rule(void)
 		  "1: rule a: bad port list '70000' (ports 1-65535, ranges, commas: 514,6514,10000-10010)" },
 		{ "a raw /a/ keep transport=sctp\n", "1: rule a: bad transport 'sctp' (udp or tcp)" },
 		{ "a raw /a/ keep tenant=acme\n",
-		  "1: rule a: tenant conditions need --tenants, not in this build yet" },
+		  "1: rule a: unknown tenant 'acme' (no --tenants file)" },
+		{ "a raw /a/ keep tenant=default,x\n",
+		  "1: rule a: unknown tenant 'x' (no --tenants file)" },
+		{ "a raw /a/ keep tenant<=default\n", "1: rule a: tenant takes = or !=, not <=" },
+		{ "a raw /a/ keep tenant=a/b\n",
+		  "1: rule a: bad tenant name 'a/b' ([A-Za-z0-9_.-], at most 47 characters, not . or ..)" },
 		{ "a raw /a/ sample 0\n", "1: rule a: sample needs N from 1 to 4294967295, not '0'" },
 		{ "a raw /a/ route\n", "1: rule a: route needs a stream name" },
 		{ "a raw /a/ route bad/name\n",
@@ -642,6 +903,8 @@ test_each_error_names_file_line_and_rule(void)
 		{ "default keep\ndefault drop\n", "2: a second default line (the first is line 1)" },
 		{ "default keep severity<4\n",
 		  "1: unexpected 'severity<4' after the default action (no conditions on default)" },
+		{ "default drop tenant=default\n",
+		  "1: unexpected 'tenant=default' after the default action (no conditions on default)" },
 		{ "default raw /x/ keep\n", "1: 'default' is reserved: a rule cannot be named default" },
 		{ "a raw /\xff/u keep\n",
 		  "1: rule a: pattern rejected by Hyperscan: Expression is not valid UTF-8." },
@@ -665,7 +928,7 @@ test_all_errors_of_a_file_are_reported_in_line_order(void)
 		"6: rule x: unknown action 'explode' (expected keep, drop, route, sample or tag)",
 		"7: rule br: duplicate rule name (first at line 4)",
 		"8: rule c: bad transport 'x' (udp or tcp)",
-		"8: rule c: tenant conditions need --tenants, not in this build yet",
+		"8: rule c: unknown tenant 't' (no --tenants file)",
 		"9: rule m2: pattern rejected by Hyperscan: Back-references are unsupported.",
 	};
 
@@ -832,11 +1095,16 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_streams_get_ids_in_order_of_first_use),
 	SL_TEST(test_severity_conditions_every_operator),
 	SL_TEST(test_facility_transport_and_port_conditions),
+	SL_TEST(test_tenant_conditions_each_form_and_combined),
+	SL_TEST(test_tenant_rule_never_sees_another_tenants_messages),
 	SL_TEST(test_each_field_and_absent_fields_scan_empty),
 	SL_TEST(test_pattern_flags_and_escaped_slash),
 	SL_TEST(test_examples_of_the_issue_parse_and_classify),
 	SL_TEST(test_match_all_patterns_are_decided_without_a_scan),
 	SL_TEST(test_each_error_names_file_line_and_rule),
+	SL_TEST(test_tenant_lists_of_any_length),
+	SL_TEST(test_tenant_names_checked_against_the_tenant_file),
+	SL_TEST(test_tenant_id_of_a_name_for_tools),
 	SL_TEST(test_all_errors_of_a_file_are_reported_in_line_order),
 	SL_TEST(test_many_rejected_patterns_are_all_reported),
 	SL_TEST(test_too_many_streams_and_tags_are_errors),

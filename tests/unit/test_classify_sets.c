@@ -2,8 +2,9 @@
 /*
  * Classify stage, large sets against brute-force references (25,000
  * literals with memmem, 1,000 regexes with POSIX regexec), and the
- * compiled-database cache (hit, corrupt, truncated). The rules file's
- * semantics are in test_classify.c.
+ * compiled-database cache (hit, corrupt, truncated; conditions and tenant
+ * ids are not part of it). The rules file's semantics are in
+ * test_classify.c.
  */
 #include <ctype.h>
 #include <fcntl.h>
@@ -311,6 +312,54 @@ test_corrupt_or_truncated_cache_is_ignored_and_rewritten(void)
 	return 0;
 }
 
+static int
+test_cache_holds_patterns_not_tenant_conditions(void)
+{
+	/* Conditions are checked after the scan: changing a rule's tenants,
+	 * or what the tenant file numbers them, loads the same databases and
+	 * decides by the new conditions. */
+	static const char *const names_a[] = { "default", "acme", "beta" };
+	static const char *const names_b[] = { "default", "beta", "zeta", "acme" };
+	struct tenant_tab a = { .name = names_a, .n = 3 }, b = { .name = names_b, .n = 4 };
+	struct sl_classify_worker *w;
+	struct sl_classify *c;
+	struct sl_verdict v;
+
+	snprintf(cache, sizeof(cache), "%s/cache-tenant", dir);
+	SL_ASSERT_EQ(write_rules("s raw /secret/ route hush tenant=acme\n"
+				 "p raw /secret/ drop\n"), 0);
+	c = create_file_ex(cache, tab_tenant_id, &a);
+	SL_ASSERT(c != NULL && !sl_classify_from_cache(c, NULL));
+	sl_classify_free(c);
+	/* The same file under another tenant file: acme is now 3. */
+	c = create_file_ex(cache, tab_tenant_id, &b);
+	SL_ASSERT(c != NULL && sl_classify_from_cache(c, NULL));
+	w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+	SL_ASSERT(w != NULL);
+	v = run(w, msg_of("a secret", 3));
+	SL_ASSERT(v.keep == 1 && v.stream == 1 && v.rule == 1);
+	v = run(w, msg_of("a secret", 1));
+	SL_ASSERT(v.keep == 0 && v.rule == 2);
+	sl_classify_worker_free(w);
+	sl_classify_free(c);
+	/* Other tenants on the same patterns: still from the cache. */
+	SL_ASSERT_EQ(write_rules("s raw /secret/ route hush tenant!=acme,zeta\n"
+				 "p raw /secret/ drop tenant=default\n"), 0);
+	c = create_file_ex(cache, tab_tenant_id, &b);
+	SL_ASSERT(c != NULL && sl_classify_from_cache(c, NULL));
+	w = sl_classify_worker_create(c, SOCKET_ID_ANY);
+	SL_ASSERT(w != NULL);
+	v = run(w, msg_of("a secret", 1));
+	SL_ASSERT(v.keep == 1 && v.stream == 1 && v.rule == 1);
+	v = run(w, msg_of("a secret", 3));
+	SL_ASSERT(v.keep == 1 && v.stream == 0 && v.rule == 0);
+	v = run(w, msg_of("a secret", 0));
+	SL_ASSERT(v.keep == 1 && v.stream == 1 && v.rule == 1);
+	sl_classify_worker_free(w);
+	sl_classify_free(c);
+	return 0;
+}
+
 #define NRE 1000
 #define RE_MSGS 2000
 
@@ -457,6 +506,7 @@ test_1000_regexes_match_like_posix_regexec(void)
 static const struct sl_test_case cases[] = {
 	SL_TEST(test_25000_literals_match_like_memmem_and_cache_loads),
 	SL_TEST(test_corrupt_or_truncated_cache_is_ignored_and_rewritten),
+	SL_TEST(test_cache_holds_patterns_not_tenant_conditions),
 	SL_TEST(test_1000_regexes_match_like_posix_regexec),
 };
 

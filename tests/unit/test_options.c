@@ -159,6 +159,12 @@ test_tcp_flags(void)
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp-mem", "100K"), "--tcp-mem"), 0);
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tcp", "none,514"), "--tcp"), 0);
 	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--writer-pause-us", "-1"), "--writer-pause-us"), 0);
+	/* --tenants: a file name (read and checked at start, not here). */
+	SL_ASSERT_EQ(PARSE("--out", "d"), 0);
+	SL_ASSERT(o.tenants == NULL);
+	SL_ASSERT_EQ(PARSE("--out", "d", "--tenants", "t.conf"), 0);
+	SL_ASSERT(o.tenants != NULL && strcmp(o.tenants, "t.conf") == 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--tenants", ""), "--tenants"), 0);
 	return 0;
 }
 

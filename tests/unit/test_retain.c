@@ -397,7 +397,74 @@ test_nothing_goes_while_the_newest_of_its_shard_is_missing(void)
 	return 0;
 }
 
+/* A tenant's quota: only OUT/<tenant>/ is counted and trimmed, the other
+ * tenants' segments stay, however old; measure_only deletes nothing and
+ * says when the usage is over the budget. */
+static int
+test_a_tenant_quota_sees_and_trims_only_that_tenant(void)
+{
+	struct sl_retain_params p = {
+		.root = root, .tenant = "acme", .max_work_us = 60000000,
+	};
+	struct sl_store *a, *b;
+	struct sl_retain *r, *m;
+	uint64_t mine, seq;
+	int i;
+
+	mkroot();
+	a = store_on("acme", 0);
+	b = store_on("beta", 0);
+	SL_ASSERT(a && b);
+	/* beta's segments are the oldest of all. */
+	for (i = 0; i < 4; i++) {
+		SL_ASSERT_EQ(write_seg(b, 100 + i, NREC, 0), 0);
+		SL_ASSERT_EQ(write_seg(a, 1000 + i, NREC, 0), 0);
+	}
+	sl_store_free(a);
+	sl_store_free(b);
+	mine = 0;
+	for (seq = 0; seq < 4 * NREC; seq += NREC)
+		mine += blocks_of(path_of("acme", 0, seq));
+	/* Measure only: usage of acme alone, over a budget below it, nothing
+	 * deleted. */
+	p.budget_bytes = mine / 2;
+	p.measure_only = 1;
+	m = sl_retain_create(&p);
+	SL_ASSERT(m != NULL);
+	SL_ASSERT_EQ(rctr(m, SL_RETAIN_usage_bytes), mine);
+	SL_ASSERT_EQ(rctr(m, SL_RETAIN_segments), 4);
+	SL_ASSERT_EQ(pollw(m, 0), 0);
+	SL_ASSERT(sl_retain_over(m));
+	SL_ASSERT_EQ(rctr(m, SL_RETAIN_segments_deleted), 0);
+	/* Trim: acme's two oldest go (the budget leaves room for two), none
+	 * of beta's. */
+	p.measure_only = 0;
+	p.budget_bytes = mine - blocks_of(path_of("acme", 0, 0)) -
+		blocks_of(path_of("acme", 0, NREC));
+	r = sl_retain_create(&p);
+	SL_ASSERT(r != NULL);
+	SL_ASSERT_EQ(pollw(r, 0), 2);
+	SL_ASSERT(access(path_of("acme", 0, 0), F_OK) != 0);
+	SL_ASSERT(access(path_of("acme", 0, NREC), F_OK) != 0);
+	SL_ASSERT(access(path_of("acme", 0, 2 * NREC), F_OK) == 0);
+	for (seq = 0; seq < 4 * NREC; seq += NREC)
+		SL_ASSERT(access(path_of("beta", 0, seq), F_OK) == 0);
+	SL_ASSERT(!sl_retain_over(r));
+	/* The measuring one sees the change at its next poll: under now. */
+	SL_ASSERT_EQ(pollw(m, 5000), 0);
+	SL_ASSERT_EQ(rctr(m, SL_RETAIN_usage_bytes), rctr(r, SL_RETAIN_usage_bytes));
+	SL_ASSERT(!sl_retain_over(m));
+	sl_retain_free(r);
+	sl_retain_free(m);
+	/* A tenant without a directory. */
+	p.tenant = "nobody";
+	SL_ASSERT(sl_retain_create(&p) == NULL);
+	rmroot();
+	return 0;
+}
+
 static const struct sl_test_case cases[] = {
+	SL_TEST(test_a_tenant_quota_sees_and_trims_only_that_tenant),
 	SL_TEST(test_usage_is_the_blocks_of_every_segment_of_every_tenant),
 	SL_TEST(test_oldest_sealed_segments_go_first_across_shards_until_under_budget),
 	SL_TEST(test_open_newest_and_unsealed_segments_are_never_deleted),

@@ -363,8 +363,9 @@ test_streams_get_their_own_chunks_on_the_shard_ring(void)
 	return 0;
 }
 
-/* Poll sends the aged chunks of every stream that has one open (and only
- * those); more streams than the per-shard mask holds are refused. */
+/* Poll sends the aged chunks of every destination that has one open (and
+ * only those), in every word of the mask; more destinations than the mask
+ * holds are refused. */
 static int
 test_poll_sends_aged_chunks_of_each_open_stream(void)
 {
@@ -375,9 +376,9 @@ test_poll_sends_aged_chunks_of_each_open_stream(void)
 	struct sl_shard_tx *tx;
 	struct sl_chunk *c;
 	unsigned int ring = sl_shard_of(7, NSH), got = 0;
-	uint64_t seen = 0;
+	uint64_t seen[SL_SHARD_MASK_WORDS] = { 0 };
 	uint32_t copy;
-	uint16_t st[] = { 0, 5, 63 };
+	uint16_t st[] = { 0, 5, 63, 64, 200, SL_SHARD_MAX_STREAMS - 1 };
 	unsigned int i;
 
 	SL_ASSERT_EQ(setup(64, 64, 4096), 0);
@@ -397,15 +398,17 @@ test_poll_sends_aged_chunks_of_each_open_stream(void)
 	}
 	sl_shard_tx_poll(tx, 500);      /* not aged yet */
 	SL_ASSERT(rte_ring_empty(rings[ring]));
-	sl_shard_tx_poll(tx, 1100);     /* aged: all three go */
+	sl_shard_tx_poll(tx, 1100);     /* aged: all six go */
 	while (rte_ring_dequeue(rings[ring], (void **)&c) == 0) {
 		SL_ASSERT_EQ(c->nrec, 1);
-		seen |= 1ull << c->stream;
+		SL_ASSERT_EQ(seen[c->stream / 64] & (1ull << (c->stream % 64)), 0);
+		seen[c->stream / 64] |= 1ull << (c->stream % 64);
 		got++;
 		rte_mempool_put(pool, c);
 	}
-	SL_ASSERT_EQ(got, 3);
-	SL_ASSERT_EQ(seen, (1ull << 0) | (1ull << 5) | (1ull << 63));
+	SL_ASSERT_EQ(got, SL_DIM(st));
+	for (i = 0; i < SL_DIM(st); i++)
+		SL_ASSERT(seen[st[i] / 64] & (1ull << (st[i] % 64)));
 	sl_shard_tx_poll(tx, 5000);     /* nothing open: nothing sent */
 	SL_ASSERT(rte_ring_empty(rings[ring]));
 	SL_ASSERT_EQ(sl_shard_tx_flush(tx), 0);
@@ -415,7 +418,159 @@ test_poll_sends_aged_chunks_of_each_open_stream(void)
 	return 0;
 }
 
+/* Fair sharing between two tenants (weights 1 and 1, destination =
+ * tenant): a "writer" drains two chunks per round. */
+#define FAIR_RING 4
+#define FAIR_MSG 1800                 /* two records per 4 KiB chunk */
+
+static uint32_t fair_done[NSH * 2];
+static const uint32_t fair_w[2] = { 1, 1 };
+
+static struct sl_shard_tx *
+make_fair_tx(void)
+{
+	struct sl_shard_params p = {
+		.worker = 0, .n_shards = NSH, .n_streams = 2, .streams_per_tenant = 1,
+		.weights = fair_w, .fair_cap = FAIR_RING + SL_SHARD_BACKLOG, .done = fair_done,
+		.rings = rings, .pool = pool, .max_msg = 4000, .age_tsc = 1000,
+		.socket_id = SOCKET_ID_ANY,
+	};
+
+	memset(fair_done, 0, sizeof(fair_done));
+	return sl_shard_tx_create(&p);
+}
+
+static struct sl_rec *
+fair_put(struct sl_shard_tx *tx, uint16_t tenant, uint64_t now, bool hold)
+{
+	static uint8_t body[FAIR_MSG];
+	struct sl_rec *r;
+	uint32_t copy;
+
+	r = hold ? sl_shard_reserve_hold(tx, 7, tenant, FAIR_MSG, now, now, &copy) :
+		sl_shard_reserve(tx, 7, tenant, FAIR_MSG, now, now, &copy);
+	if (r != NULL) {
+		memset(&r->rx_ns, 0, sizeof(*r) - 8);
+		r->tenant = tenant;
+		memcpy(r + 1, body, copy);
+	}
+	return r;
+}
+
+/* Take up to @p n chunks as the writer does; count them per tenant. */
+static void
+fair_drain(unsigned int ring, unsigned int n, unsigned int got[2])
+{
+	struct sl_chunk *c;
+
+	while (n-- > 0 && rte_ring_dequeue(rings[ring], (void **)&c) == 0) {
+		got[c->tenant] += c->nrec;
+		sl_shard_chunk_done(c);
+		rte_mempool_put(pool, c);
+	}
+}
+
+/* Tenant 0 floods, tenant 1 sends an eighth of what the writer drains:
+ * tenant 1 never loses a message, even though tenant 0 filled the queue
+ * alone before tenant 1 started; tenant 0 is held to its share and its
+ * refusals are counted drop_fair_share. */
+static int
+test_fair_share_protects_a_modest_tenant_from_a_flood(void)
+{
+	unsigned int ring = sl_shard_of(7, NSH), got[2] = { 0 }, sent[2] = { 0 };
+	unsigned int round, k, max_inflight0 = 0;
+	struct sl_shard_tx *tx;
+	uint64_t now = 1;
+	struct sl_ctr_set cs;
+
+	SL_ASSERT_EQ(setup(FAIR_RING, 256, 4096), 0);
+	tx = make_fair_tx();
+	SL_ASSERT(tx != NULL);
+	/* Tenant 0 alone fills the queue, but for the room kept for
+	 * newcomers. */
+	for (k = 0; k < 200; k++)
+		sent[0] += fair_put(tx, 0, now, false) != NULL;
+	SL_ASSERT(sent[0] < 2 * (FAIR_RING + SL_SHARD_BACKLOG));
+	SL_ASSERT_EQ(sl_shard_why(tx), SL_SHARD_WHY_FAIR);
+	for (round = 0; round < 400; round++) {
+		now += 100;
+		for (k = 0; k < 20; k++)
+			sent[0] += fair_put(tx, 0, now, false) != NULL;
+		if (round % 4 == 0) {
+			SL_ASSERT(fair_put(tx, 1, now, false) != NULL);
+			sent[1]++;
+		}
+		sl_shard_tx_poll(tx, now);
+		k = (unsigned int)(sent[0] / 2) - fair_done[ring * 2 + 0];
+		if (k > max_inflight0 && round > 50)
+			max_inflight0 = k;
+		fair_drain(ring, 2, got);
+	}
+	for (k = 0; k < 100 && sl_shard_tx_flush(tx) != 0; k++)
+		fair_drain(ring, 1000, got);
+	SL_ASSERT_EQ(sl_shard_tx_flush(tx), 0);
+	fair_drain(ring, 1000, got);
+	cs = sl_shard_counters(tx);
+	SL_ASSERT_EQ(got[1], sent[1]);              /* tenant 1: nothing lost */
+	SL_ASSERT_EQ(got[0], sent[0]);
+	SL_ASSERT(cs.val[SL_SHARD_drop_fair_share] > 0);
+	SL_ASSERT_EQ(cs.val[SL_SHARD_drop_ring_full], 0);
+	SL_ASSERT_EQ(cs.val[SL_SHARD_records], sent[0] + sent[1]);
+	/* Once both are active, tenant 0 keeps about half the queue. */
+	SL_ASSERT(max_inflight0 <= (FAIR_RING + SL_SHARD_BACKLOG) / 2 + 1);
+	/* The writer's throughput went to tenant 0 beyond tenant 1's needs. */
+	SL_ASSERT(got[0] > 10 * got[1]);
+	sl_shard_tx_free(tx);
+	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
+	teardown();
+	return 0;
+}
+
+/* A TCP tenant over its share is held (held_back), never dropped; a
+ * queue below a quarter full refuses no one. */
+static int
+test_fair_share_holds_tcp_and_spares_an_idle_queue(void)
+{
+	unsigned int ring = sl_shard_of(7, NSH), got[2] = { 0 }, n = 0, k;
+	struct sl_shard_tx *tx;
+	struct sl_ctr_set cs;
+
+	SL_ASSERT_EQ(setup(FAIR_RING, 256, 4096), 0);
+	tx = make_fair_tx();
+	SL_ASSERT(tx != NULL);
+	/* Below a quarter of the queue: no check applies. */
+	while (n < 2 * ((FAIR_RING + SL_SHARD_BACKLOG) / 4) && fair_put(tx, 0, 1, true) != NULL)
+		n++;
+	SL_ASSERT_EQ(n, 2 * ((FAIR_RING + SL_SHARD_BACKLOG) / 4));
+	cs = sl_shard_counters(tx);
+	SL_ASSERT_EQ(cs.val[SL_SHARD_held_back], 0);
+	/* Tenant 1 becomes active; then tenant 0 is held at its share. */
+	SL_ASSERT(fair_put(tx, 1, 2, true) != NULL);
+	sl_shard_tx_poll(tx, 2);
+	while (n < 1000 && fair_put(tx, 0, 3, true) != NULL)
+		n++;
+	SL_ASSERT(n < 1000);
+	cs = sl_shard_counters(tx);
+	SL_ASSERT(cs.val[SL_SHARD_held_back] > 0);
+	SL_ASSERT_EQ(cs.val[SL_SHARD_drop_fair_share], 0);
+	SL_ASSERT_EQ(sl_shard_why(tx), SL_SHARD_WHY_FAIR);
+	/* Tenant 1 still gets in. */
+	SL_ASSERT(fair_put(tx, 1, 3, true) != NULL);
+	for (k = 0; k < 100 && sl_shard_tx_flush(tx) != 0; k++)
+		fair_drain(ring, 1000, got);
+	SL_ASSERT_EQ(sl_shard_tx_flush(tx), 0);
+	fair_drain(ring, 1000, got);
+	SL_ASSERT_EQ(got[0], n);
+	SL_ASSERT_EQ(got[1], 2);
+	sl_shard_tx_free(tx);
+	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
+	teardown();
+	return 0;
+}
+
 static const struct sl_test_case cases[] = {
+	SL_TEST(test_fair_share_protects_a_modest_tenant_from_a_flood),
+	SL_TEST(test_fair_share_holds_tcp_and_spares_an_idle_queue),
 	SL_TEST(test_poll_sends_aged_chunks_of_each_open_stream),
 	SL_TEST(test_streams_get_their_own_chunks_on_the_shard_ring),
 	SL_TEST(test_shard_of_is_stable_and_in_range),

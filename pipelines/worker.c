@@ -191,10 +191,12 @@ admit(struct sl_worker *w, uint64_t *tc, uint16_t tn, uint32_t len, uint64_t now
 	return false;
 }
 
-/* The shard stage refused a tenant's message (counted by the shard too). */
+/* The shard stage refused a tenant's message (counted by the shard too):
+ * it was not stored, so its rate tokens go back. */
 static inline void
-shard_refused(struct sl_worker *w, uint64_t *tc, uint32_t len, bool hold)
+shard_refused(struct sl_worker *w, uint64_t *tc, uint16_t tn, uint32_t len, bool hold)
 {
+	sl_tenant_refund(w->meter, tn, len);
 	if (hold)
 		tc[SL_TCTR_held_share]++;
 	else
@@ -267,7 +269,7 @@ store_msg(struct sl_worker *w, const uint8_t *p, const struct sl_dgram *d,
 				     orig_len, rx_ns, now, &copy);
 	if (unlikely(r == NULL)) {
 		if (tc != NULL)
-			shard_refused(w, tc, orig_len, hold);
+			shard_refused(w, tc, tn, orig_len, hold);
 		return hold ? -EAGAIN : 0;
 	}
 	if (copy > len)

@@ -66,6 +66,7 @@ int sl_app_worker_tenants(struct sl_app *app, struct sl_worker *wk, int socket, 
 void sl_app_worker_tenants_free(struct sl_worker *wk);
 int sl_app_quotas_create(struct sl_app *app, char *err, size_t len);
 void sl_app_quotas_poll(struct sl_app *app, uint64_t now_ms);
+void sl_app_quotas_final(struct sl_app *app);
 void sl_app_quotas_free(struct sl_app *app);
 void sl_app_tenants_plan(FILE *f, const struct sl_app *app);
 void sl_app_tenants_stats(FILE *f, const struct sl_app *app, bool final, uint64_t *dropped);

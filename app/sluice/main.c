@@ -768,6 +768,7 @@ main(int argc, char **argv)
 		while (sl_retain_poll(app.retain, t += 3600000) > 0);
 		sl_retain_wait(app.retain);
 	}
+	sl_app_quotas_final(&app);
 	sl_stats_print(stdout, &app, true);
 	teardown(&app);
 	rte_eal_cleanup();

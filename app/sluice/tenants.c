@@ -175,6 +175,26 @@ sl_app_quotas_poll(struct sl_app *app, uint64_t now_ms)
 }
 
 void
+sl_app_quotas_final(struct sl_app *app)
+{
+	uint64_t t = rte_rdtsc() / (app->run.tsc_hz / 1000);
+	uint32_t k;
+
+	/* What the drain wrote is within the quotas too when we exit, and
+	 * the final counters say so. */
+	for (k = 0; app->quota != NULL && k < app->n_tenants; k++) {
+		struct sl_retain *q = app->quota[k];
+
+		if (q == NULL)
+			continue;
+		do
+			sl_retain_wait(q);
+		while (sl_retain_poll(q, t += 3600000) > 0);
+		sl_retain_wait(q);
+	}
+}
+
+void
 sl_app_quotas_free(struct sl_app *app)
 {
 	uint32_t t;

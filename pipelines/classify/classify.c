@@ -19,6 +19,7 @@
 #include <rte_malloc.h>
 
 #include "classify_private.h"
+#include "sl_file.h"
 #include "sl_common.h"
 #include "sl_record.h"
 
@@ -50,64 +51,6 @@ struct sl_classify_worker {
 	uint32_t def_left;   /* the same for a default `sample N` */
 	uint64_t *rule_ctr;  /* SL_RULE_NB_CTR per rule */
 } __rte_cache_aligned;
-
-/* ---- the handle ---- */
-
-int
-cl_read_file(const char *path, uint8_t **out, size_t *len)
-{
-	struct stat st;
-	size_t cap, got = 0;
-	uint8_t *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail;
-	}
-	/* Not only regular files: --rules /dev/stdin reads to the end. */
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-	buf = malloc(cap);
-	for (;;) {
-		ssize_t k;
-
-		if (buf == NULL) {
-			errno = ENOMEM;
-			goto fail;
-		}
-		if (got == cap) {
-			uint8_t *b = realloc(buf, cap * 2);
-
-			if (b == NULL)
-				free(buf);
-			buf = b;
-			cap *= 2;
-			continue;
-		}
-		k = read(fd, buf + got, cap - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			free(buf);
-			goto fail;
-		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
-	*out = buf;
-	*len = got;
-	return 0;
-fail:
-	err = errno;
-	close(fd);
-	return -err;
-}
 
 struct sl_classify *
 cl_create_from_buffer(const char *file, const char *buf, size_t len,
@@ -161,7 +104,7 @@ sl_classify_create(const struct sl_classify_params *p, char *err, size_t errlen)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	rc = cl_read_file(p->path, &buf, &len);
+	rc = sl_read_file(p->path, &buf, &len);
 	if (rc < 0) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: cannot read: %s\n", p->path, strerror(-rc));

@@ -36,6 +36,7 @@
 #include <rte_hash_crc.h>
 
 #include "classify_private.h"
+#include "sl_file.h"
 #include "sl_common.h"
 
 static const char *const field_name[SL_FIELD_NB] = {
@@ -353,7 +354,7 @@ cache_load(struct sl_classify *c, const char *path, const uint64_t key[2],
 	uint8_t *buf = NULL;
 	unsigned int f, k = 0;
 
-	if (cl_read_file(path, &buf, &len) < 0)
+	if (sl_read_file(path, &buf, &len) < 0)
 		return -1;
 	h = (const struct cache_hdr *)buf;
 	if (len < sizeof(*h) || memcmp(h->magic, CACHE_MAGIC, 8) != 0 ||

@@ -270,12 +270,6 @@ int cl_compile(struct sl_classify *c, const char *cache_dir, bool check_only,
 /** Free the databases and the scratch. */
 void cl_compiled_free(struct sl_classify *c);
 
-/**
- * Read a whole file (regular or not) into memory.
- * @param out  set to the bytes (free()), even for an empty file
- * @return 0, or -errno.
- */
-int cl_read_file(const char *path, uint8_t **out, size_t *len);
 
 /**
  * sl_classify_create() on a rules file held in memory; @p file names it in

@@ -14,6 +14,7 @@
 #include <hs/hs_compile.h>
 
 #include "classify_private.h"
+#include "sl_words.h"
 #include "sl_segment.h" /* SL_SEG_NAME_MAX: a stream is a directory */
 
 /* ---- rule names already seen (duplicates), open addressing ---- */
@@ -78,11 +79,6 @@ names_add(struct name_set *s, const char *name, uint32_t line)
 
 /* ---- tokens ---- */
 
-struct tok {
-	const char *s;
-	size_t n;
-};
-
 /* Parser state: the current line and what the file has defined so far. */
 struct lp {
 	struct cl_rules *r;
@@ -105,40 +101,16 @@ struct lp {
 /* Longest piece of user text echoed in a message. */
 #define ECHO(t) (int)((t)->n > 64 ? 64 : (t)->n), (t)->s
 
-static bool
-is_ws(char c)
+/* Next word of the line; false at its end or at a comment. */
+static inline bool
+next_tok(struct lp *l, struct sl_word *t)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Next token; false at the end of the line or at a comment. */
-static bool
-next_tok(struct lp *l, struct tok *t)
-{
-	while (l->p < l->end && is_ws(*l->p))
-		l->p++;
-	if (l->p == l->end || *l->p == '#') {
-		l->p = l->end;
-		return false;
-	}
-	t->s = l->p;
-	while (l->p < l->end && !is_ws(*l->p))
-		l->p++;
-	t->n = (size_t)(l->p - t->s);
-	return true;
-}
-
-static bool
-tok_is(const struct tok *t, const char *w)
-{
-	size_t n = strlen(w);
-
-	return t->n == n && memcmp(t->s, w, n) == 0;
+	return sl_word_next(&l->p, l->end, t);
 }
 
 /* [A-Za-z0-9_.-]+, shorter than SL_CLASSIFY_NAME_MAX. */
 static bool
-name_ok(const struct tok *t)
+name_ok(const struct sl_word *t)
 {
 	size_t i;
 
@@ -166,12 +138,12 @@ static const char *const field_names[SL_FIELD_NB] = {
 /* Index of @p t in @p names[0..*n), added if new; -1 when full. */
 static int
 intern(char names[][SL_CLASSIFY_NAME_MAX], unsigned int *n, unsigned int max,
-       const struct tok *t)
+       const struct sl_word *t)
 {
 	unsigned int i;
 
 	for (i = 0; i < *n; i++)
-		if (tok_is(t, names[i]))
+		if (sl_word_is(t, names[i]))
 			return (int)i;
 	if (*n == max)
 		return -1;
@@ -181,13 +153,13 @@ intern(char names[][SL_CLASSIFY_NAME_MAX], unsigned int *n, unsigned int max,
 }
 
 static bool
-stream_of(struct lp *l, const struct tok *t, uint32_t *id)
+stream_of(struct lp *l, const struct sl_word *t, uint32_t *id)
 {
 	unsigned int n = l->r->n_streams;
 	int i;
 
 	/* A stream is a directory: OUT/<tenant>/<stream>/ (docs/FORMAT.md). */
-	if (!name_ok(t) || t->n > SL_SEG_NAME_MAX || tok_is(t, ".") || tok_is(t, "..")) {
+	if (!name_ok(t) || t->n > SL_SEG_NAME_MAX || sl_word_is(t, ".") || sl_word_is(t, "..")) {
 		LP_ERR(l, "invalid stream name '%.*s' ([A-Za-z0-9_.-], at most %u characters, not . or ..)",
 		       ECHO(t), SL_SEG_NAME_MAX);
 		return false;
@@ -204,7 +176,7 @@ stream_of(struct lp *l, const struct tok *t, uint32_t *id)
 }
 
 static bool
-tag_of(struct lp *l, const struct tok *t, uint32_t *id)
+tag_of(struct lp *l, const struct sl_word *t, uint32_t *id)
 {
 	unsigned int n = l->r->n_tags;
 	int i;
@@ -230,7 +202,7 @@ tag_of(struct lp *l, const struct tok *t, uint32_t *id)
 static bool
 parse_action(struct lp *l, bool is_default, uint8_t *action, uint32_t *arg)
 {
-	struct tok t, a;
+	struct sl_word t, a;
 	uint64_t v;
 
 	if (!next_tok(l, &t)) {
@@ -239,16 +211,16 @@ parse_action(struct lp *l, bool is_default, uint8_t *action, uint32_t *arg)
 		return false;
 	}
 	*arg = 0;
-	if (tok_is(&t, "keep")) {
+	if (sl_word_is(&t, "keep")) {
 		*action = SL_ACT_KEEP;
 		return true;
 	}
-	if (tok_is(&t, "drop")) {
+	if (sl_word_is(&t, "drop")) {
 		*action = SL_ACT_DROP;
 		return true;
 	}
-	if (tok_is(&t, "route") || tok_is(&t, "sample") || tok_is(&t, "tag")) {
-		if (is_default && tok_is(&t, "tag")) {
+	if (sl_word_is(&t, "route") || sl_word_is(&t, "sample") || sl_word_is(&t, "tag")) {
+		if (is_default && sl_word_is(&t, "tag")) {
 			LP_ERR(l, "default cannot be tag (keep, drop, route STREAM or sample N)");
 			return false;
 		}
@@ -400,7 +372,7 @@ parse_pattern(struct lp *l, struct cl_rule_info *ri)
 	size_t need = (size_t)(l->end - l->p) + 1;
 	char *out;
 
-	while (l->p < l->end && is_ws(*l->p))
+	while (l->p < l->end && sl_word_space(*l->p))
 		l->p++;
 	if (l->p == l->end || *l->p != '/') {
 		LP_ERR(l, "expected /PATTERN/ after the field");
@@ -437,7 +409,7 @@ parse_pattern(struct lp *l, struct cl_rule_info *ri)
 	*out = '\0';
 	ri->pat_len = (uint32_t)(out - (r->pat + ri->pat_off));
 	ri->hs_flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
-	for (l->p++; l->p < l->end && !is_ws(*l->p); l->p++) {
+	for (l->p++; l->p < l->end && !sl_word_space(*l->p); l->p++) {
 		switch (*l->p) {
 		case 'i':
 			ri->hs_flags |= HS_FLAG_CASELESS;
@@ -507,13 +479,13 @@ add_rule(struct lp *l, struct cl_rule *rule, struct cl_rule_info *ri, struct cl_
 }
 
 static void
-parse_rule(struct lp *l, const struct tok *name)
+parse_rule(struct lp *l, const struct sl_word *name)
 {
 	struct cl_rule rule = { .cond = CL_NONE };
 	struct cl_rule_info ri = { .line = l->line };
 	struct cl_cond c = { .fac_mask = (1u << 24) - 1, .sev_mask = 0xff,
 			     .trans_mask = CL_T_UDP | CL_T_TCP };
-	struct tok t;
+	struct sl_word t;
 	int64_t first;
 	unsigned int f;
 
@@ -535,7 +507,7 @@ parse_rule(struct lp *l, const struct tok *name)
 		LP_ERR(l, "missing field (raw, msg, app, host, msgid or sd)");
 		return;
 	}
-	for (f = 0; f < SL_FIELD_NB && !tok_is(&t, field_names[f]); f++)
+	for (f = 0; f < SL_FIELD_NB && !sl_word_is(&t, field_names[f]); f++)
 		;
 	if (f == SL_FIELD_NB) {
 		LP_ERR(l, "unknown field '%.*s' (raw, msg, app, host, msgid or sd)", ECHO(&t));
@@ -570,7 +542,7 @@ parse_default(struct lp *l)
 	struct cl_rules *r = l->r;
 	uint32_t arg;
 	uint8_t action;
-	struct tok t;
+	struct sl_word t;
 
 	l->who = NULL;
 	if (r->def_line) {
@@ -594,7 +566,7 @@ parse_default(struct lp *l)
 static void
 parse_line(struct lp *l)
 {
-	struct tok t, t2;
+	struct sl_word t, t2;
 	const char *save;
 
 	l->who = NULL;
@@ -605,13 +577,13 @@ parse_line(struct lp *l)
 	}
 	if (!next_tok(l, &t))
 		return; /* blank or comment */
-	if (tok_is(&t, "default")) {
+	if (sl_word_is(&t, "default")) {
 		/* `default FIELD /.../`: a rule that would shadow the default line. */
 		save = l->p;
 		if (next_tok(l, &t2)) {
 			unsigned int f;
 
-			for (f = 0; f < SL_FIELD_NB && !tok_is(&t2, field_names[f]); f++)
+			for (f = 0; f < SL_FIELD_NB && !sl_word_is(&t2, field_names[f]); f++)
 				;
 			if (f < SL_FIELD_NB || t2.s[0] == '/') {
 				LP_ERR(l, "'default' is reserved: a rule cannot be named default");
@@ -640,16 +612,9 @@ cl_rules_parse(struct cl_rules *r, const char *buf, size_t len, struct cl_errs *
 	strcpy(r->stream[0], "default");
 	r->n_streams = 1;
 	r->def_action = SL_ACT_KEEP;
-	while (p < end && !l->nomem) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-
-		if (eol == NULL)
-			eol = end;
+	while (!l->nomem && sl_line_next(&p, end, &l->p, &l->end)) {
 		l->line++;
-		l->p = p;
-		l->end = eol;
 		parse_line(l);
-		p = eol + 1;
 	}
 	if (l->nomem)
 		rc = -ENOMEM;

@@ -20,7 +20,7 @@ struct shard_q {
 	struct sl_chunk **open;                /* n_streams chunks being filled (or NULL) */
 	uint64_t open_mask[SL_SHARD_MASK_WORDS]; /* bit k: open[k] != NULL */
 	struct rte_ring *ring;                 /* to the shard's writer */
-	uint32_t *sent;                        /* fair sharing: chunks sent, per tenant */
+	uint32_t *sent;                        /* fair sharing: bytes of chunks sent, per tenant */
 	uint32_t *done;                        /* ... and taken by the writer (its writes) */
 	uint64_t *last_open;                   /* fair sharing: TSC of its last chunk opened, per tenant */
 	uint32_t active_w;                     /* weights of the active tenants (at the last poll) */
@@ -43,7 +43,7 @@ struct sl_shard_tx {
 	uint8_t why;                           /* enum sl_shard_why of the last NULL */
 	const uint32_t *weights;               /* fair sharing, or NULL */
 	uint32_t fair_cap;
-	uint32_t fair_room;                    /* fair_cap less what is kept for newcomers */
+	uint64_t fair_room;                    /* bytes: fair_cap chunks less those kept for newcomers */
 	uint64_t active_tsc;                   /* a tenant that opened a chunk this recently is active */
 	uint32_t *sent;                        /* [shard * n_tenants + tenant] */
 	uint64_t *last_open;                   /* [shard * n_tenants + tenant] */
@@ -125,7 +125,19 @@ sl_shard_tx_create(const struct sl_shard_params *p)
 	tx->fair_cap = p->fair_cap;
 	/* Room kept for tenants that are not sending yet: one chunk each, at
 	 * most a quarter of the queue. */
-	tx->fair_room = p->fair_cap - RTE_MIN((uint32_t)tx->n_tenants - 1, p->fair_cap / 4);
+	{
+		/* In bytes: a chunk leaves full when the next record does not
+		 * fit, so it holds at least cap - (largest record); this many
+		 * bytes of full chunks never take more slots than there are. */
+		uint32_t cap = p->pool->elt_size - sizeof(struct sl_chunk);
+		uint32_t big = sl_rec_size(p->max_msg);
+		uint32_t fill = cap > big ? cap - big : 0;
+
+		if (fill < cap / 8)
+			fill = cap / 8;
+		tx->fair_room = (uint64_t)(p->fair_cap - RTE_MIN((uint32_t)tx->n_tenants - 1,
+								 p->fair_cap / 4)) * fill;
+	}
 	tx->active_tsc = SHARD_ACTIVE_AGES * p->age_tsc;
 	tx->n_streams = n_streams;
 	tx->pool = p->pool;
@@ -193,7 +205,7 @@ chunk_gone(struct shard_q *q, const struct sl_chunk *c, uint16_t stream)
 	q->open[stream] = NULL;
 	q->open_mask[stream / 64] &= ~(1ull << (stream % 64));
 	if (q->sent != NULL)
-		q->sent[c->tenant]++;
+		q->sent[c->tenant] += c->used;
 }
 
 /* Push the backlog, oldest first, while the ring takes it. */
@@ -240,8 +252,8 @@ chunk_send(struct sl_shard_tx *tx, struct shard_q *q, uint16_t stream)
 	return 0;
 }
 
-/* Chunks of @p tenant sent from this queue and not yet taken by the
- * writer. */
+/* Bytes of @p tenant's chunks sent from this queue and not yet taken by
+ * the writer (modulo 2^32). */
 static inline uint32_t
 in_flight(const struct shard_q *q, uint16_t tenant)
 {
@@ -250,7 +262,9 @@ in_flight(const struct shard_q *q, uint16_t tenant)
 
 /*
  * Fair sharing: once a queue (ring and backlog) is a quarter full, a tenant
- * may have at most its weighted share of the queue's chunks in flight,
+ * may have at most its weighted share of the queue's bytes in flight
+ * (counted in bytes, not chunks: a slow tenant's chunks leave half empty
+ * when they age, and must not count as much as a flood's full ones),
  * among the active tenants: those with chunks in flight or that opened one
  * recently (max-min fair: what an idle tenant does not use goes to the
  * others). A few chunks are kept for tenants not sending yet, so a tenant
@@ -263,7 +277,8 @@ static inline bool
 over_share(struct sl_shard_tx *tx, struct shard_q *q, uint16_t tenant, uint64_t now)
 {
 	uint32_t busy = q->bl_n + rte_ring_count(q->ring);
-	uint32_t w, active, share, mine;
+	uint32_t w, active, mine;
+	uint64_t share;
 
 	if (likely(busy < tx->fair_cap / 4))
 		return false;
@@ -272,8 +287,8 @@ over_share(struct sl_shard_tx *tx, struct shard_q *q, uint16_t tenant, uint64_t 
 	mine = in_flight(q, tenant);
 	if (mine == 0 && now - q->last_open[tenant] >= tx->active_tsc)
 		active += w; /* joining: it was not counted at the last poll */
-	share = (uint32_t)((uint64_t)tx->fair_room * w / (active ? active : 1));
-	return mine >= (share ? share : 1);
+	share = tx->fair_room * w / (active ? active : 1);
+	return mine >= share;
 }
 
 /* The weights of the active tenants of @p q (at each poll). */

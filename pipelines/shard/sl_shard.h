@@ -50,8 +50,8 @@ struct sl_chunk {
 	uint32_t cap;        /**< capacity of data[] */
 	uint16_t stream;     /**< destination (tenant x stream) of every record in it */
 	uint16_t tenant;     /**< tenant of every record in it */
-	/** With fair sharing: the (worker, shard, tenant) count of chunks
-	 * taken; the writer adds one when it takes the chunk
+	/** With fair sharing: the (worker, shard, tenant) count of bytes of
+	 * chunks taken; the writer adds used when it takes the chunk
 	 * (sl_shard_chunk_done()). NULL without. */
 	uint32_t *done;
 	uint8_t data[] __rte_cache_aligned;
@@ -203,7 +203,7 @@ static inline void
 sl_shard_chunk_done(const struct sl_chunk *c)
 {
 	if (c->done != NULL)
-		__atomic_store_n(c->done, *c->done + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(c->done, *c->done + c->used, __ATOMIC_RELEASE);
 }
 
 /** The counters of this handle. */

@@ -215,6 +215,16 @@ sl_tenant_admit(struct sl_tenant_meter *m, uint16_t id, uint32_t len, uint64_t n
 	return refill(m, id, len, now);
 }
 
+void
+sl_tenant_refund(struct sl_tenant_meter *m, uint16_t id, uint32_t len)
+{
+	struct tn_lease *l = &m->lease[id];
+
+	RTE_ASSERT(id < m->n);
+	l->msgs++;
+	l->bytes += len;
+}
+
 struct sl_tenant_meter *
 sl_tenant_meter_create(struct sl_tenant_table *t, uint16_t worker, int socket_id)
 {

@@ -73,8 +73,14 @@ struct sl_tenant_table;
 /**
  * Load and check a tenant file. Every error is reported, not only the
  * first, one per line, sorted by line, as "FILE:LINE: reason" (or
- * "FILE: reason"), into @p err.
- * @return the table, or NULL with @p err set (and rte_errno).
+ * "FILE: reason"), into @p err. Needs the EAL (the meters' state, the
+ * prefix tables and the port map are rte_malloc'd on p->socket_id; with
+ * IPv4 prefixes rte_lpm takes 64 MiB, with IPv6 prefixes rte_lpm6 as
+ * much again). sl_tenant_check() validates without the EAL.
+ * @return the table, or NULL with @p err set and rte_errno: EINVAL (errors
+ *         in the file, or @p p NULL, n_workers 0 or tsc_hz 0: @p err
+ *         empty), ENOENT and other errno values (file unreadable), ENOMEM,
+ *         or what rte_lpm/rte_lpm6 creation set.
  */
 struct sl_tenant_table *sl_tenant_load(const char *path, const struct sl_tenant_params *p,
 				       char *err, size_t errlen);
@@ -151,5 +157,13 @@ enum sl_tenant_verdict {
  */
 enum sl_tenant_verdict sl_tenant_admit(struct sl_tenant_meter *m, uint16_t id,
 				       uint32_t len, uint64_t now);
+
+/**
+ * Give back what sl_tenant_admit() charged for a message that was not
+ * stored after all (the shard refused it: a TCP message waits and is
+ * offered again). It goes to this worker's lease, so the next message
+ * of the tenant on this worker uses it.
+ */
+void sl_tenant_refund(struct sl_tenant_meter *m, uint16_t id, uint32_t len);
 
 #endif /* SL_TENANT_H */

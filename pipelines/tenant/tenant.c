@@ -12,12 +12,9 @@
  * memcmp.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -28,6 +25,7 @@
 #include <rte_malloc.h>
 
 #include "sl_common.h"
+#include "sl_file.h"
 #include "sl_parse_msg.h"
 #include "tenant_private.h"
 
@@ -39,61 +37,6 @@ RTE_LOG_REGISTER(sl_tenant_logtype, sluice.tenant, NOTICE);
 static uint32_t table_seq;
 
 /* ---- loading ---- */
-
-/* Read a whole file (regular or not, e.g. /dev/stdin). @return 0, -errno. */
-static int
-read_file(const char *path, char **out, size_t *len)
-{
-	size_t cap, got = 0;
-	struct stat st;
-	char *buf, *b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail;
-	}
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-	buf = malloc(cap);
-	for (;;) {
-		ssize_t k;
-
-		if (buf == NULL) {
-			errno = ENOMEM;
-			goto fail;
-		}
-		if (got == cap) {
-			b = realloc(buf, cap * 2);
-			if (b == NULL)
-				free(buf);
-			buf = b;
-			cap *= 2;
-			continue;
-		}
-		k = read(fd, buf + got, cap - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			free(buf);
-			goto fail;
-		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
-	*out = buf;
-	*len = got;
-	return 0;
-fail:
-	err = errno;
-	close(fd);
-	return -err;
-}
 
 static int
 add_prefixes(struct sl_tenant_table *t, const struct tn_file *f, int socket,
@@ -238,12 +181,13 @@ build(struct tn_file *f, const struct sl_tenant_params *p, struct sl_errs *e)
 	t->n_workers = p->n_workers;
 	t->def = f->reject ? SL_TENANT_REJECT : 0;
 	t->n_ports = f->n_ports;
-	port = rte_malloc_socket("sl_tenant_port", 65536 * sizeof(*port), RTE_CACHE_LINE_SIZE,
-				 socket);
+	port = rte_zmalloc_socket("sl_tenant_port", 65536 * sizeof(*port), RTE_CACHE_LINE_SIZE,
+				  socket);
 	t->port = port;
 	if (port == NULL)
 		goto nomem;
-	memcpy(port, f->port, 65536 * sizeof(*port));
+	if (f->port != NULL)
+		memcpy(port, f->port, 65536 * sizeof(*port));
 	rc = add_prefixes(t, f, socket, e); /* reports its own errors */
 	if (rc < 0)
 		goto fail;
@@ -300,7 +244,7 @@ struct sl_tenant_table *
 sl_tenant_load(const char *path, const struct sl_tenant_params *p, char *err, size_t errlen)
 {
 	struct sl_tenant_table *t;
-	char *buf = NULL;
+	uint8_t *buf = NULL;
 	size_t len = 0;
 	int rc;
 
@@ -310,14 +254,14 @@ sl_tenant_load(const char *path, const struct sl_tenant_params *p, char *err, si
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	rc = read_file(path, &buf, &len);
+	rc = sl_read_file(path, &buf, &len);
 	if (rc < 0) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: cannot read: %s\n", path, strerror(-rc));
 		rte_errno = -rc;
 		return NULL;
 	}
-	t = sl_tenant_parse(buf, len, path, p, err, errlen);
+	t = sl_tenant_parse((const char *)buf, len, path, p, err, errlen);
 	free(buf);
 	return t;
 }

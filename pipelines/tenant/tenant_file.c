@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sl_parse.h"
+#include "sl_words.h"
 #include "tenant_private.h"
 
 /* ---- sets of names, prefixes and tokens (duplicates), open addressing ---- */
@@ -138,11 +139,6 @@ grow(void **p, uint32_t *cap, uint32_t need, size_t size)
 
 /* ---- tokens of a line ---- */
 
-struct tok {
-	const char *s;
-	size_t n;
-};
-
 /* Parser state: the current line and the tenant it defines. */
 struct lp {
 	struct tn_file *f;
@@ -161,40 +157,16 @@ struct lp {
 /* Longest piece of user text echoed in a message. */
 #define ECHO(t) (int)((t)->n > 64 ? 64 : (t)->n), (t)->s
 
-static bool
-is_ws(char c)
+/* Next word of the line; false at its end or at a comment. */
+static inline bool
+next_tok(struct lp *l, struct sl_word *t)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Next word; false at the end of the line or at a comment. */
-static bool
-next_tok(struct lp *l, struct tok *t)
-{
-	while (l->p < l->end && is_ws(*l->p))
-		l->p++;
-	if (l->p == l->end || *l->p == '#') {
-		l->p = l->end;
-		return false;
-	}
-	t->s = l->p;
-	while (l->p < l->end && !is_ws(*l->p))
-		l->p++;
-	t->n = (size_t)(l->p - t->s);
-	return true;
-}
-
-static bool
-tok_is(const struct tok *t, const char *w)
-{
-	size_t n = strlen(w);
-
-	return t->n == n && memcmp(t->s, w, n) == 0;
+	return sl_word_next(&l->p, l->end, t);
 }
 
 /* A copy of @p t, terminated, in @p buf; false when it does not fit. */
 static bool
-tok_str(const struct tok *t, char *buf, size_t len)
+tok_str(const struct sl_word *t, char *buf, size_t len)
 {
 	if (t->n >= len)
 		return false;
@@ -205,11 +177,11 @@ tok_str(const struct tok *t, char *buf, size_t len)
 
 /* [A-Za-z0-9_.-], 1 to SL_TENANT_NAME_MAX characters, not . or .. */
 static bool
-name_ok(const struct tok *t)
+name_ok(const struct sl_word *t)
 {
 	size_t i;
 
-	if (t->n == 0 || t->n > SL_TENANT_NAME_MAX || tok_is(t, ".") || tok_is(t, ".."))
+	if (t->n == 0 || t->n > SL_TENANT_NAME_MAX || sl_word_is(t, ".") || sl_word_is(t, ".."))
 		return false;
 	for (i = 0; i < t->n; i++) {
 		char c = t->s[i];
@@ -241,9 +213,9 @@ static const char *const key_names[K_NB] = {
 
 /* "N/s" with N a size (K, M, G suffixes) in [1, max]. */
 static bool
-parse_rate(const struct tok *v, uint64_t max, uint64_t *out)
+parse_rate(const struct sl_word *v, uint64_t max, uint64_t *out)
 {
-	struct tok n = { v->s, 0 };
+	struct sl_word n = { v->s, 0 };
 	char buf[64];
 
 	if (v->n < 3 || memcmp(v->s + v->n - 2, "/s", 2) != 0)
@@ -256,7 +228,7 @@ parse_rate(const struct tok *v, uint64_t max, uint64_t *out)
 
 /* A size (K, M, G, T suffixes) in [1, max]. */
 static bool
-parse_count(const struct tok *v, uint64_t max, uint64_t *out)
+parse_count(const struct sl_word *v, uint64_t max, uint64_t *out)
 {
 	char buf[64];
 
@@ -312,7 +284,7 @@ next_set(const uint8_t *map, uint32_t p)
 }
 
 static void
-key_port(struct lp *l, uint16_t id, const struct tok *v)
+key_port(struct lp *l, uint16_t id, const struct sl_word *v)
 {
 	const struct sl_tenant_params *prm = l->prm;
 	bool check = prm->udp_ports != NULL && prm->tcp_ports != NULL;
@@ -326,6 +298,13 @@ key_port(struct lp *l, uint16_t id, const struct tok *v)
 		LP_ERR(l, "bad port list '%.*s' (ports 1-65535 and ranges FIRST-LAST, "
 		       "comma-separated)", ECHO(v));
 		return;
+	}
+	if (f->port == NULL) {
+		f->port = calloc(65536, sizeof(*f->port));
+		if (f->port == NULL) {
+			l->nomem = true;
+			return;
+		}
 	}
 	/* Ports in order; an error covers a run of consecutive ports alike. */
 	for (p = next_set(l->map, 1); p < 65536; p = next_set(l->map, p + 1)) {
@@ -369,7 +348,7 @@ host_bits_clear(const struct sl_prefix *pf)
 }
 
 static void
-add_prefix(struct lp *l, uint16_t id, const struct tok *item)
+add_prefix(struct lp *l, uint16_t id, const struct sl_word *item)
 {
 	struct tn_file *f = l->f;
 	char buf[64], why[160], text[SL_IP_STRLEN];
@@ -423,13 +402,13 @@ add_prefix(struct lp *l, uint16_t id, const struct tok *item)
 }
 
 static void
-key_prefix(struct lp *l, uint16_t id, const struct tok *v)
+key_prefix(struct lp *l, uint16_t id, const struct sl_word *v)
 {
 	const char *s = v->s, *end = v->s + v->n;
 
 	while (!l->nomem) {
 		const char *c = memchr(s, ',', (size_t)(end - s));
-		struct tok item = { s, (size_t)((c ? c : end) - s) };
+		struct sl_word item = { s, (size_t)((c ? c : end) - s) };
 
 		add_prefix(l, id, &item);
 		if (c == NULL)
@@ -447,7 +426,7 @@ token_char_ok(char c)
 }
 
 static void
-key_token(struct lp *l, uint16_t id, const struct tok *v)
+key_token(struct lp *l, uint16_t id, const struct sl_word *v)
 {
 	struct tn_file *f = l->f;
 	struct tn_token *tk;
@@ -498,11 +477,11 @@ key_token(struct lp *l, uint16_t id, const struct tok *v)
 
 /* One KEY=VALUE of tenant @p id into @p ti; @p seen: scalar keys so far. */
 static void
-parse_key(struct lp *l, uint16_t id, struct sl_tenant_info *ti, const struct tok *t,
+parse_key(struct lp *l, uint16_t id, struct sl_tenant_info *ti, const struct sl_word *t,
 	  uint32_t *seen)
 {
 	const char *eq = memchr(t->s, '=', t->n);
-	struct tok k, v;
+	struct sl_word k, v;
 	uint64_t x;
 	int key;
 
@@ -514,7 +493,7 @@ parse_key(struct lp *l, uint16_t id, struct sl_tenant_info *ti, const struct tok
 	k.n = (size_t)(eq - t->s);
 	v.s = eq + 1;
 	v.n = t->n - k.n - 1;
-	for (key = 0; key < K_NB && !tok_is(&k, key_names[key]); key++)
+	for (key = 0; key < K_NB && !sl_word_is(&k, key_names[key]); key++)
 		;
 	if (key == K_NB) {
 		LP_ERR(l, "unknown key '%.*s' (" KEY_LIST ")", ECHO(&k));
@@ -570,9 +549,9 @@ parse_key(struct lp *l, uint16_t id, struct sl_tenant_info *ti, const struct tok
 			       ECHO(&v));
 		break;
 	case K_QUOTA_POLICY:
-		if (tok_is(&v, "drop-newest"))
+		if (sl_word_is(&v, "drop-newest"))
 			ti->quota_policy = SL_QUOTA_DROP_NEWEST;
-		else if (tok_is(&v, "delete-oldest"))
+		else if (sl_word_is(&v, "delete-oldest"))
 			ti->quota_policy = SL_QUOTA_DELETE_OLDEST;
 		else
 			LP_ERR(l, "quota-policy wants drop-newest or delete-oldest, not '%.*s'",
@@ -624,7 +603,7 @@ parse_tenant(struct lp *l)
 {
 	struct tn_file *f = l->f;
 	struct sl_tenant_info ti;
-	struct tok name, t;
+	struct sl_word name, t;
 	uint32_t seen = 0, h;
 	int64_t first;
 	uint16_t id;
@@ -679,7 +658,7 @@ static void
 parse_default(struct lp *l)
 {
 	struct tn_file *f = l->f;
-	struct tok t, x;
+	struct sl_word t, x;
 	bool reject;
 
 	if (f->def_line != 0) {
@@ -690,9 +669,9 @@ parse_default(struct lp *l)
 		LP_ERR(l, "default needs accept or reject");
 		return;
 	}
-	if (tok_is(&t, "accept")) {
+	if (sl_word_is(&t, "accept")) {
 		reject = false;
-	} else if (tok_is(&t, "reject")) {
+	} else if (sl_word_is(&t, "reject")) {
 		reject = true;
 	} else {
 		LP_ERR(l, "unknown default '%.*s' (accept or reject)", ECHO(&t));
@@ -709,7 +688,7 @@ parse_default(struct lp *l)
 static void
 parse_line(struct lp *l)
 {
-	struct tok t;
+	struct sl_word t;
 
 	l->who = NULL;
 	if (memchr(l->p, '\0', (size_t)(l->end - l->p)) != NULL) {
@@ -718,9 +697,9 @@ parse_line(struct lp *l)
 	}
 	if (!next_tok(l, &t))
 		return; /* blank or comment */
-	if (tok_is(&t, "tenant"))
+	if (sl_word_is(&t, "tenant"))
 		parse_tenant(l);
-	else if (tok_is(&t, "default"))
+	else if (sl_word_is(&t, "default"))
 		parse_default(l);
 	else
 		LP_ERR(l, "unknown line '%.*s' (tenant NAME KEY=VALUE... or default accept|reject)",
@@ -736,8 +715,7 @@ tn_file_parse(struct tn_file *f, const char *buf, size_t len,
 	int rc = 0;
 
 	l = calloc(1, sizeof(*l));
-	f->port = calloc(65536, sizeof(*f->port));
-	if (l == NULL || f->port == NULL ||
+	if (l == NULL ||
 	    grow((void **)&f->info, &f->cap, 1, sizeof(*f->info)) < 0 ||
 	    set_add(&f->names, 0, fnv("default", 7)) < 0) {
 		free(l);
@@ -750,16 +728,9 @@ tn_file_parse(struct tn_file *f, const char *buf, size_t len,
 	l->f = f;
 	l->e = e;
 	l->prm = p;
-	while (s < end && !l->nomem) {
-		const char *eol = memchr(s, '\n', (size_t)(end - s));
-
-		if (eol == NULL)
-			eol = end;
+	while (!l->nomem && sl_line_next(&s, end, &l->p, &l->end)) {
 		l->line++;
-		l->p = s;
-		l->end = eol;
 		parse_line(l);
-		s = eol + 1;
 	}
 	if (l->nomem)
 		rc = -ENOMEM;

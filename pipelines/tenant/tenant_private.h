@@ -57,7 +57,8 @@ struct tn_file {
 	uint32_t n_pfx, cap_pfx;
 	struct tn_token *tok;
 	uint32_t n_tok, cap_tok;
-	uint16_t *port;      /* [65536]: tenant of a destination port, 0: none */
+	uint16_t *port;      /* [65536]: tenant of a destination port, 0: none;
+	                      * NULL until a port= */
 	uint32_t n_ports;    /* ports set */
 	bool reject;         /* "default reject" */
 	uint32_t def_line;   /* the default line; 0: none */

@@ -121,6 +121,11 @@ check(const struct tn_file *f, const struct sl_tenant_params *p, bool clean)
 			if (f->tok[j].len == tk->len && memcmp(f->tok[j].s, tk->s, tk->len) == 0)
 				abort();
 	}
+	if (f->port == NULL) {
+		if (f->n_ports != 0)
+			abort();
+		return;
+	}
 	if (f->port[0] != 0)
 		abort();
 	for (i = 1; i < 65536; i++) {

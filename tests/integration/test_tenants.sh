@@ -41,7 +41,7 @@
 #
 # usage: test_tenants.sh BUILD_DIR
 # env:   SL_IT_KEEP=1 keeps the temp dir
-# Prints TAP; exits non-zero on failure. ~25 s on 2 vCPUs.
+# Prints TAP; exits non-zero on failure. ~35 s on 2 vCPUs.
 set -u
 BUILD=$(cd "${1:?usage: test_tenants.sh BUILD_DIR}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -208,6 +208,7 @@ tenant .. msgs=1/s
 tenant twelve weight=0 prefix=10.14.0.0/16
 tenant thirteen token=0123456789012345678901234567890123456789012345678901234567890123x
 tenant fourteen msgs=10/m prefix=10.15.0.0/16
+tenant fifteen prefix=10.16.0.0/16,2001:db8:16::/48 prefix=10.16.0.0/16
 EOF
 cat >"$T/bad.want" <<'EOF'
 3 duplicate.*line 2
@@ -216,17 +217,18 @@ cat >"$T/bad.want" <<'EOF'
 6 port 7000.*not an ingest port
 7 colour
 8 msgs.*fast
-9 msg-burst.*without
+9 msg-burst.*without.*msgs
 10 byte-burst.*max-msg
 11 10\.7\.0\.1.*(bits|host)|(bits|host).*10\.7\.0\.1
 12 2001:db8:7::1.*(bits|host)|(bits|host).*2001:db8:7::1
-13 quota-policy.*without
+13 quota-policy.*without.*quota
 15 default.*(prefix|match|key)|prefix.*default
-17 default
-18 name
-19 weight
+17 (second|two|twice|again).*default|default.*(line 16|twice|again)
+18 name.*\.\.|\.\..*name
+19 weight.*0
 20 token.*(long|64)
 21 msgs.*10/m
+22 10\.16\.0\.0/16.*(twice|again|already)
 EOF
 check "$T/bad.conf"
 brc=$?
@@ -240,7 +242,7 @@ extra=$(echo "$errs" | sed -n "s|^$T/bad.conf:\([0-9]*\): .*|\1|p" | sort -un |
 order=$(echo "$errs" | sed -n "s|^$T/bad.conf:\([0-9]*\): .*|\1|p")
 if [ $brc != 0 ] && ! grep -q '^check: ok' "$T/chk.out" && [ -z "$missing" ] && [ -z "$extra" ] &&
 	[ "$order" = "$(echo "$order" | sort -n)" ]; then
-	ok "--check bad.conf: exit $brc; all $(wc -l <"$T/bad.want") bad lines reported as FILE:LINE with their reason (dup name, prefix of another tenant v4/v6, port not ingested, unknown key, bad rate x2, burst without rate, byte-burst < --max-msg, host bits v4/v6, quota-policy without quota, keys on default, two default lines, bad name, weight, long token), sorted, none on the good lines"
+	ok "--check bad.conf: exit $brc; all $(wc -l <"$T/bad.want") bad lines reported as FILE:LINE with their reason (dup name, prefix of another tenant v4/v6, a prefix twice in a tenant, port not ingested, unknown key, bad rate x2, burst without rate, byte-burst < --max-msg, host bits v4/v6, quota-policy without quota, keys on default, two default lines, bad name, weight, long token), sorted, none on the good lines"
 else
 	notok "--check bad.conf: exit $brc; lines not reported as wanted:${missing:- none}; errors on good lines: ${extra:-none}"
 	sed 's/^/# /' "$T/chk.out" | grep -v '^# plan' | head -30

@@ -32,10 +32,10 @@
 #      datagrams at ~24 MB/s for 3.5 s, B (same weight) sends 140-byte
 #      ones at 1000/s (~0.14 MB/s, far under half the drain): B exact, A
 #      drop_fair_share > 0. B still loses nothing at 120000 us (3x slower
-#      writers). d-small: the same with --flush-ms 100; B then loses
-#      10-50 %: fair sharing counts chunks, not bytes, and B's chunks
-#      (sent by age every 50 ms, a few KB each) wait behind A's full ones
-#      -- TAP TODO until pipelines/shard/shard.c over_share is fixed.
+#      writers). d-small: the same with --flush-ms 100, so B's chunks leave
+#      by age every 50 ms with a few KB each, behind A's full ones: B still
+#      exact (shares are of bytes in flight; when they were of chunks, B
+#      lost 10-50 % here).
 #   e  a limit across workers: two workers (net_af_packet qpairs=2, its
 #      fanout spreads flows by hash), A msgs=2000/s from 32 source ports at
 #      ~3x the limit: stored = burst + 2000 x span within 5 %, and both
@@ -54,7 +54,7 @@
 #                           (default 20000 x 1200 bytes)
 #   SL_TEN_D_BSIZE          scenario d: B's datagram size (default 140)
 #   SL_TEN_D_FLUSH_MS       scenario d's --flush-ms (default 500, sluice's own)
-#   SL_TEN_D_TODO=0         skip d-small (the TODO run)
+#   SL_TEN_D_SMALL=0        skip d-small
 #   SL_TEN_AFP_ARGS         net_af_packet devargs after qpairs (default
 #                           ",blocksz=4096,framesz=2048,framecnt=4096")
 #   SL_NETNS_KEEP=1         keep the temporary directory (logs, segments)
@@ -99,6 +99,9 @@ it_need "$SLUICE" "$CAT"
 TMP=$(mktemp -d "/tmp/sl-ten.$$.XXXXXX") || { notok "temporary directory"; finish; }
 on_exit() {
 	sl_ns_cleanup
+	# The EAL's runtime directories of this script's sluice runs
+	# (sl_sluice_start: --file-prefix sl-ns-PID-N).
+	rm -rf /var/run/dpdk/sl-ns-$$-*
 	if [ "${SL_NETNS_KEEP:-0}" = 1 ]; then
 		echo "# kept $TMP"
 	else
@@ -194,17 +197,12 @@ ctr_of() {
 # summary KEY: the summary line's KEY.
 summary() { sl_log_value "$LOG" 'summary:' "$1"; }
 
-# TODO_NOTE: when set, expect_eq and stored_ok lines end with a TAP
-# "# TODO $TODO_NOTE" directive (the caller keeps them from failing).
-TODO_NOTE=
-
 # expect_eq DESC GOT WANT: TAP line for GOT == WANT.
 expect_eq() {
-	local sfx=${TODO_NOTE:+ # TODO $TODO_NOTE}
 	if [ -n "$2" ] && [ "$2" = "$3" ]; then
-		ok "$1 ($2)$sfx"
+		ok "$1 ($2)"
 	else
-		notok "$1 (got ${2:-nothing}, want $3)$sfx"
+		notok "$1 (got ${2:-nothing}, want $3)"
 	fi
 }
 
@@ -260,16 +258,16 @@ cat_all() {
 # lists is stored byte-exact, each once, in per-flow order, with at most
 # ALLOW missing; TAP line. Sets MISSING.
 stored_ok() {
-	local desc=$1 sent=$2 allow=$3 summ sfx=${TODO_NOTE:+ # TODO $TODO_NOTE}
+	local desc=$1 sent=$2 allow=$3 summ
 	"$PY" "$HERE/check_store.py" --cat "$TMP/cat.json" --sent "$sent" \
 		--allow-missing "$allow" >"$TMP/cmp.log" 2>&1
 	summ=$(grep -E '\.jsonl: sent=' "$TMP/cmp.log")
 	MISSING=$(echo "$summ" | sed -n 's/.* missing=\([0-9]*\) .*/\1/p')
 	if [ -n "$MISSING" ] && [ "$MISSING" -le "$allow" ] &&
 		echo "$summ" | grep -q 'unexpected=0 duplicates=0 out_of_order=0'; then
-		ok "$desc: $summ$sfx"
+		ok "$desc: $summ"
 	else
-		notok "$desc: ${summ:-check_store.py failed}$sfx"
+		notok "$desc: ${summ:-check_store.py failed}"
 		head -20 "$TMP/cmp.log" | diag
 	fi
 }
@@ -547,10 +545,9 @@ EOF
 
 # --- d: overload fairness -------------------------------------------------------------
 
-# d_run NAME FLUSH_MS [TODO]: one overload run (--flush-ms FLUSH_MS). With
-# TODO, B's "lost nothing" checks are TAP TODO (they do not fail the suite).
+# d_run NAME FLUSH_MS: one overload run (--flush-ms FLUSH_MS).
 d_run() {
-	local name=$1 flush=$2 todo=${3:-} conf=$TMP/d.conf pa pb rc=0 sa sb fa w
+	local name=$1 flush=$2 conf=$TMP/d.conf pa pb rc=0 sa sb fa w
 	cat >"$conf" <<EOF
 tenant A prefix=$A4/32 weight=1
 tenant B prefix=$B4/32 weight=1
@@ -581,19 +578,8 @@ EOF
 	sleep 1
 	node_stop "$name"
 	cat_all
-	if [ -n "$todo" ]; then
-		# Not failures of the suite: TAP TODO lines.
-		local fail0=$fail
-		TODO_NOTE=$todo
-		stored_ok "$name: B (weight 1, well under half the drain) lost nothing" \
-			"$TMP/$name-B.jsonl" 0
-		expect_eq "$name: tenant[B] no drops" "$(tenant_drops B)" 0
-		TODO_NOTE=
-		fail=$fail0
-	else
-		stored_ok "$name: B (weight 1, well under half the drain) lost nothing" "$TMP/$name-B.jsonl" 0
-		expect_eq "$name: tenant[B] no drops" "$(tenant_drops B)" 0
-	fi
+	stored_ok "$name: B (weight 1, well under half the drain) lost nothing" "$TMP/$name-B.jsonl" 0
+	expect_eq "$name: tenant[B] no drops" "$(tenant_drops B)" 0
 	fa=$(tctr A drop_fair_share)
 	if [ -n "$fa" ] && [ "$fa" -gt 0 ]; then
 		ok "$name: A was held to its share (drop_fair_share=$fa of $sa; stored $(tctr A stored))"
@@ -606,12 +592,12 @@ EOF
 scenario_d() {
 	d_run d "$D_FLUSH"
 	# The same with small chunks: --flush-ms 100 sends B's chunk every 50 ms
-	# (by age, ~7 KB each), and fair sharing counts chunks, not bytes: B's
-	# chunks wait behind A's full 64 KiB ones, B's count in flight passes
-	# its share, and B -- 0.14 MB/s against 1.6 MB/s per writer -- is
-	# refused (~10-40 % here).
-	[ "${SL_TEN_D_TODO:-1}" = 1 ] &&
-		d_run d-small 100 "fair share counts chunks, not bytes: small aged chunks of a slow tenant are refused (pipelines/shard/shard.c over_share)"
+	# (by age, ~7 KB each) behind A's full 64 KiB ones. Fair shares are of
+	# bytes in flight, so B -- 0.14 MB/s against 1.6 MB/s per writer --
+	# is still never refused.
+	if [ "${SL_TEN_D_SMALL:-1}" = 1 ]; then
+		d_run d-small 100
+	fi
 }
 
 # --- e: one limit, two workers ------------------------------------------------------------

@@ -422,6 +422,10 @@ test_poll_sends_aged_chunks_of_each_open_stream(void)
  * tenant): a "writer" drains two chunks per round. */
 #define FAIR_RING 4
 #define FAIR_MSG 1800                 /* two records per 4 KiB chunk */
+/* The shard's room in bytes: the queue less one chunk kept for a
+ * newcomer, at the least fill of a full chunk (4 KiB less a largest
+ * record). */
+#define FAIR_ROOM ((FAIR_RING + SL_SHARD_BACKLOG - 1) * (4096 - sl_rec_size(FAIR_MSG)))
 
 static uint32_t fair_done[NSH * 2];
 static const uint32_t fair_w[2] = { 1, 1 };
@@ -432,7 +436,7 @@ make_fair_tx(void)
 	struct sl_shard_params p = {
 		.worker = 0, .n_shards = NSH, .n_streams = 2, .streams_per_tenant = 1,
 		.weights = fair_w, .fair_cap = FAIR_RING + SL_SHARD_BACKLOG, .done = fair_done,
-		.rings = rings, .pool = pool, .max_msg = 4000, .age_tsc = 1000,
+		.rings = rings, .pool = pool, .max_msg = FAIR_MSG, .age_tsc = 1000,
 		.socket_id = SOCKET_ID_ANY,
 	};
 
@@ -470,7 +474,9 @@ fair_drain(unsigned int ring, unsigned int n, unsigned int got[2])
 	}
 }
 
-/* Tenant 0 floods, tenant 1 sends an eighth of what the writer drains:
+/* Tenant 0 floods, tenant 1 sends an eighth of what the writer drains
+ * (in full chunks here; tests/netns/test_tenants_veth.sh d has half-empty
+ * aged ones):
  * tenant 1 never loses a message, even though tenant 0 filled the queue
  * alone before tenant 1 started; tenant 0 is held to its share and its
  * refusals are counted drop_fair_share. */
@@ -501,7 +507,8 @@ test_fair_share_protects_a_modest_tenant_from_a_flood(void)
 			sent[1]++;
 		}
 		sl_shard_tx_poll(tx, now);
-		k = (unsigned int)(sent[0] / 2) - fair_done[ring * 2 + 0];
+		/* Bytes of tenant 0 sent or open, less those the writer took. */
+		k = sent[0] * sl_rec_size(FAIR_MSG) - fair_done[ring * 2 + 0];
 		if (k > max_inflight0 && round > 50)
 			max_inflight0 = k;
 		fair_drain(ring, 2, got);
@@ -516,10 +523,58 @@ test_fair_share_protects_a_modest_tenant_from_a_flood(void)
 	SL_ASSERT(cs.val[SL_SHARD_drop_fair_share] > 0);
 	SL_ASSERT_EQ(cs.val[SL_SHARD_drop_ring_full], 0);
 	SL_ASSERT_EQ(cs.val[SL_SHARD_records], sent[0] + sent[1]);
-	/* Once both are active, tenant 0 keeps about half the queue. */
-	SL_ASSERT(max_inflight0 <= (FAIR_RING + SL_SHARD_BACKLOG) / 2 + 1);
+	/* Once both are active, tenant 0 keeps about half the queue's bytes
+	 * (its share, plus the chunk it fills, plus the one it sent last). */
+	SL_ASSERT(max_inflight0 <= FAIR_ROOM / 2 + 2 * 4096);
+	SL_ASSERT(max_inflight0 >= FAIR_ROOM / 2 - 2 * 4096);
 	/* The writer's throughput went to tenant 0 beyond tenant 1's needs. */
 	SL_ASSERT(got[0] > 10 * got[1]);
+	sl_shard_tx_free(tx);
+	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
+	teardown();
+	return 0;
+}
+
+/* As above, but tenant 1's chunks leave by age with one small record
+ * each, while tenant 0's are full: shares are of bytes, so tenant 1's many
+ * nearly empty chunks do not count against it (the end-to-end case is
+ * tests/netns/test_tenants_veth.sh d-small). */
+static int
+test_fair_share_counts_bytes_not_half_empty_chunks(void)
+{
+	unsigned int ring = sl_shard_of(7, NSH), got[2] = { 0 }, sent[2] = { 0 };
+	unsigned int round, k;
+	struct sl_shard_tx *tx;
+	uint64_t now = 1;
+	struct sl_ctr_set cs;
+
+	SL_ASSERT_EQ(setup(FAIR_RING, 256, 4096), 0);
+	tx = make_fair_tx();
+	SL_ASSERT(tx != NULL);
+	for (round = 0; round < 400; round++) {
+		uint32_t copy;
+		struct sl_rec *r;
+
+		now += 1100;                    /* a chunk ages in one round */
+		for (k = 0; k < 20; k++)
+			sent[0] += fair_put(tx, 0, now, false) != NULL;
+		r = sl_shard_reserve(tx, 7, 1, 100, now, now, &copy);
+		SL_ASSERT(r != NULL);
+		memset(&r->rx_ns, 0, sizeof(*r) - 8);
+		r->tenant = 1;
+		sent[1]++;
+		sl_shard_tx_poll(tx, now);
+		fair_drain(ring, 2, got);
+	}
+	for (k = 0; k < 100 && sl_shard_tx_flush(tx) != 0; k++)
+		fair_drain(ring, 1000, got);
+	SL_ASSERT_EQ(sl_shard_tx_flush(tx), 0);
+	fair_drain(ring, 1000, got);
+	cs = sl_shard_counters(tx);
+	SL_ASSERT_EQ(got[1], sent[1]);
+	SL_ASSERT_EQ(got[0], sent[0]);
+	SL_ASSERT(cs.val[SL_SHARD_drop_fair_share] > 0);
+	SL_ASSERT_EQ(cs.val[SL_SHARD_drop_ring_full], 0);
 	sl_shard_tx_free(tx);
 	SL_ASSERT_EQ(rte_mempool_in_use_count(pool), 0);
 	teardown();
@@ -571,6 +626,7 @@ test_fair_share_holds_tcp_and_spares_an_idle_queue(void)
 static const struct sl_test_case cases[] = {
 	SL_TEST(test_fair_share_protects_a_modest_tenant_from_a_flood),
 	SL_TEST(test_fair_share_holds_tcp_and_spares_an_idle_queue),
+	SL_TEST(test_fair_share_counts_bytes_not_half_empty_chunks),
 	SL_TEST(test_poll_sends_aged_chunks_of_each_open_stream),
 	SL_TEST(test_streams_get_their_own_chunks_on_the_shard_ring),
 	SL_TEST(test_shard_of_is_stable_and_in_range),

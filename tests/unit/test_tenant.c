@@ -807,6 +807,32 @@ test_refusals_charge_nothing(void)
 	return 0;
 }
 
+/* A refund (the shard did not take the message) makes the tokens usable
+ * again: a TCP message offered many times is charged once. */
+static int
+test_a_refund_gives_the_tokens_back(void)
+{
+	struct sl_tenant_table *t = make("tenant a msgs=10/s msg-burst=10 bytes=1K/s byte-burst=2K\n");
+	struct sl_tenant_meter *m;
+	int i;
+
+	SL_ASSERT(t != NULL);
+	m = sl_tenant_meter_create(t, 0, SOCKET_ID_ANY);
+	SL_ASSERT(m != NULL);
+	/* Offered, refused by the shard, offered again: 1000 times. */
+	for (i = 0; i < 1000; i++) {
+		SL_ASSERT_EQ(sl_tenant_admit(m, 1, 200, T0), SL_TENANT_OK);
+		sl_tenant_refund(m, 1, 200);
+	}
+	/* The whole burst is still there: 10 messages of 200 bytes. */
+	for (i = 0; i < 10; i++)
+		SL_ASSERT_EQ(sl_tenant_admit(m, 1, 200, T0), SL_TENANT_OK);
+	SL_ASSERT_EQ(sl_tenant_admit(m, 1, 1, T0), SL_TENANT_OVER_MSGS);
+	sl_tenant_meter_free(m);
+	sl_tenant_table_free(t);
+	return 0;
+}
+
 static int
 test_unlimited_tenant_never_touches_shared_state(void)
 {
@@ -1040,6 +1066,7 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_high_rates_are_exact_within_a_thousandth),
 	SL_TEST(test_byte_limit_holds_and_says_bytes),
 	SL_TEST(test_refusals_charge_nothing),
+	SL_TEST(test_a_refund_gives_the_tokens_back),
 	SL_TEST(test_unlimited_tenant_never_touches_shared_state),
 	SL_TEST(test_two_and_four_workers_share_one_limit),
 	SL_TEST(test_clock_skew_and_long_idle),

@@ -198,8 +198,9 @@ print_plan(FILE *f, const struct sl_app *app)
 		fprintf(f, "plan: rules %s: %u rule(s), default %s\n", o->rules,
 			sl_classify_n_rules(app->cls), d);
 		for (k = 0; k < app->n_streams; k++)
-			fprintf(f, "plan: stream %u '%s' -> %s/<tenant>/%s/shard-NN/\n", k,
+			fprintf(f, "plan: stream %u '%s' -> %s/%s/%s/shard-NN/\n", k,
 				sl_classify_stream_name(app->cls, k), o->out,
+				app->tenants != NULL ? "<tenant>" : "default",
 				sl_classify_stream_name(app->cls, k));
 	} else {
 		fprintf(f, "plan: no --rules: every message is kept in stream 'default'%s\n",

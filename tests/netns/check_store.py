@@ -6,7 +6,8 @@ was sent.
       Every stored record of the sent flows is one of the sent datagrams,
       byte-exact, at most once; at most N sent datagrams are missing; each
       flow's records are in the order they were sent (missing ones aside).
-      A flow is (src, sport, dst, dport); records of other flows are ignored.
+      A flow is (src, sport, dst, dport); records of other flows are ignored
+      (--tag TAG: and records without tag=TAG, whose sender reused a port).
 
   check_store.py --cat CAT.json --sent SENT.jsonl --select-to OUT.json
       Only write the records of the sent flows to OUT.json (for
@@ -161,12 +162,16 @@ def main():
                     help="the --expect record of MARKER came from ADDR")
     ap.add_argument("--select-to", metavar="OUT",
                     help="write the records of the --sent flows to OUT, check nothing")
+    ap.add_argument("--tag", help="only records whose message holds 'tag=TAG ' (udp_send.py "
+                    "--tag): another sender that reused a source port is not a flow's")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     cat = load_jsonl(a.cat, "sluice-cat")
     if cat and message_of(cat[0]) is None:
         print("sluice-cat json has no message field; keys: %s" % sorted(cat[0]))
         return 2
+    if a.tag:
+        cat = [o for o in cat if ("tag=%s " % a.tag) in message_of(o)]
     if a.select_to:
         if not a.sent:
             ap.error("--select-to needs --sent")

@@ -393,8 +393,16 @@ token_of(const struct sl_tenant_table *t, const uint8_t *msg, uint32_t sd_off,
 				return -1;
 			if (ours && eq - name == 3 && memcmp(name, "key", 3) == 0) {
 				struct sl_span val = { (uint32_t)(v - msg), (uint32_t)(q - v) };
-				int n = sl_parse_unescape(msg, val, buf, sizeof(buf));
-				int tn = n > 0 ? token_lookup(t, buf, (uint32_t)n) : -1;
+				int tn, n;
+
+				/* Most tokens have no escapes: look them up in place. */
+				if (memchr(v, '\\', (size_t)(q - v)) == NULL)
+					tn = q > v && q - v <= SL_TENANT_TOKEN_MAX ?
+						token_lookup(t, (const char *)v, (uint32_t)(q - v)) : -1;
+				else if ((n = sl_parse_unescape(msg, val, buf, sizeof(buf))) > 0)
+					tn = token_lookup(t, buf, (uint32_t)n);
+				else
+					tn = -1;
 
 				if (tn < 0 && bad_token != NULL)
 					*bad_token = true;

@@ -11,6 +11,8 @@
 /* A tenant that opened a chunk within this many chunk ages (--flush-ms / 2
  * each) counts as active for fair sharing, even with nothing in flight. */
 #define SHARD_ACTIVE_AGES 16
+/* A small chunk in a congested queue stays open up to this many ages. */
+#define SHARD_CONGESTED_AGES 8
 
 static const struct sl_ctr_desc shard_ctr_desc[] = {
 	SL_SHARD_COUNTERS(SL_CTR_DESC)
@@ -291,6 +293,24 @@ over_share(struct sl_shard_tx *tx, struct shard_q *q, uint16_t tenant, uint64_t 
 	return mine >= share;
 }
 
+/*
+ * An aged chunk that is less than a quarter full stays open while its
+ * queue is congested (a quarter full or more), up to SHARD_CONGESTED_AGES
+ * ages: a slow destination then sends a few fuller chunks instead of one
+ * nearly empty chunk every age. Those would wait behind the full chunks of
+ * the busy ones and, many and small, fill the queue's slots (seen with a
+ * slow tenant beside a flood: ring-full drops for both). Its messages wait
+ * longer, but only where they would have waited in the queue anyway.
+ */
+static inline bool
+keep_open(const struct sl_shard_tx *tx, const struct shard_q *q, const struct sl_chunk *c,
+	  uint64_t now)
+{
+	return c->used < c->cap / 4 && now - c->opened < SHARD_CONGESTED_AGES * tx->age_tsc &&
+	       q->bl_n + rte_ring_count(q->ring) >= (rte_ring_get_capacity(q->ring) +
+						     SL_SHARD_BACKLOG) / 4;
+}
+
 /* The weights of the active tenants of @p q (at each poll). */
 static void
 active_weights(struct sl_shard_tx *tx, struct shard_q *q, uint64_t now)
@@ -430,7 +450,8 @@ sl_shard_tx_poll(struct sl_shard_tx *tx, uint64_t now)
 			while (m) {
 				k = (uint16_t)(wd * 64 + (unsigned int)__builtin_ctzll(m));
 				m &= m - 1;
-				if (now - q->open[k]->opened >= tx->age_tsc)
+				if (now - q->open[k]->opened >= tx->age_tsc &&
+				    !keep_open(tx, q, q->open[k], now))
 					chunk_send(tx, q, k); /* stays open if the backlog is full */
 			}
 		}

@@ -27,6 +27,7 @@
 #include <rte_eal.h>
 #include <rte_memory.h>
 
+#include "bench_util.h"
 #include "sl_classify.h"
 #include "sl_record.h"
 
@@ -82,19 +83,7 @@ static uint64_t rng = 0x243f6a8885a308d3ull;
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
-}
-
-static double
-cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	return (uint32_t)(bench_xorshift(&rng) >> 11);
 }
 
 static double
@@ -114,7 +103,7 @@ run(struct sl_classify_worker *w, uint64_t iters, uint64_t *kept)
 	unsigned int rep;
 
 	for (rep = 0; rep < 5; rep++) {
-		double t0 = cpu_ns(), t;
+		double t0 = bench_cpu_ns(), t;
 		uint64_t i, sink = 0;
 
 		for (i = 0; i < iters; i++) {
@@ -132,7 +121,7 @@ run(struct sl_classify_worker *w, uint64_t iters, uint64_t *kept)
 				sl_classify_one(w, &m, &v);
 			sink += v.keep + o.msg.off;
 		}
-		t = (cpu_ns() - t0) / (double)iters;
+		t = (bench_cpu_ns() - t0) / (double)iters;
 		if (t < best)
 			best = t;
 		*kept = sink;
@@ -294,13 +283,13 @@ literal_api(uint64_t iters)
 		uint64_t n = 0;
 
 		for (rep = 0; rep < 5; rep++) {
-			double t0 = cpu_ns(), t;
+			double t0 = bench_cpu_ns(), t;
 			uint64_t j;
 
 			for (j = 0; j < iters; j++)
 				hs_scan(db[k], (const char *)buf[j % NMSG], len[j % NMSG], 0, s,
 					on_match, &n);
-			t = (cpu_ns() - t0) / (double)iters;
+			t = (bench_cpu_ns() - t0) / (double)iters;
 			if (t < best)
 				best = t;
 		}

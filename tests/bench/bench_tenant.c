@@ -32,6 +32,7 @@
 #include <rte_hash_crc.h>
 #include <rte_memory.h>
 
+#include "bench_util.h"
 #include "sl_parse_msg.h"
 #include "sl_tenant.h"
 
@@ -57,19 +58,7 @@ static uint64_t rng = 0x243f6a8885a308d3ull;
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+	return (uint32_t)(bench_xorshift(&rng) >> 16);
 }
 
 static void
@@ -152,7 +141,7 @@ run(const struct sl_tenant_table *t, struct sl_tenant_meter *m, uint64_t iters, 
     uint64_t *ok, uint64_t *wrong)
 {
 	uint64_t i, now = rte_rdtsc(), sink = 0;
-	double t0 = now_ns();
+	double t0 = bench_cpu_ns();
 
 	*ok = 0;
 	*wrong = 0;
@@ -170,7 +159,7 @@ run(const struct sl_tenant_table *t, struct sl_tenant_meter *m, uint64_t iters, 
 	}
 	if (sink == 42)
 		putchar(' ');
-	return (now_ns() - t0) / (double)iters;
+	return (bench_cpu_ns() - t0) / (double)iters;
 }
 
 static double
@@ -219,7 +208,7 @@ bench_rte_hash(uint32_t n, uint64_t iters)
 		token_of(ents[k].want, keys[k], sizeof(keys[k]));
 	}
 	for (r = 0; r < 5; r++) {
-		double t0 = now_ns(), x;
+		double t0 = bench_cpu_ns(), x;
 
 		for (i = 0; i < iters; i++) {
 			char key[SL_TENANT_TOKEN_MAX];
@@ -229,7 +218,7 @@ bench_rte_hash(uint32_t n, uint64_t iters)
 			memcpy(key, keys[i & (NMSG - 1)], sizeof(key));
 			found += rte_hash_lookup_data(h, key, &d) >= 0;
 		}
-		x = (now_ns() - t0) / (double)iters;
+		x = (bench_cpu_ns() - t0) / (double)iters;
 		if (x < b)
 			b = x;
 	}
@@ -260,7 +249,7 @@ main(int argc, char **argv)
 		char *text = make_file(sizes[s]);
 		struct sl_tenant_table *t;
 		struct sl_tenant_meter *m;
-		double t0 = now_ns();
+		double t0 = bench_cpu_ns();
 		int k;
 
 		t = sl_tenant_parse(text, strlen(text), "bench", &p, err, sizeof(err));
@@ -269,7 +258,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "bench_tenant: %s", err);
 			return 1;
 		}
-		printf("tenants %-6u loaded in %.1f ms\n", sizes[s], (now_ns() - t0) / 1e6);
+		printf("tenants %-6u loaded in %.1f ms\n", sizes[s], (bench_cpu_ns() - t0) / 1e6);
 		m = sl_tenant_meter_create(t, 0, SOCKET_ID_ANY);
 		if (m == NULL)
 			return 1;

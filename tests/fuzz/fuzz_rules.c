@@ -20,22 +20,13 @@
 #include <string.h>
 
 #include "classify_private.h"
+#include "fuzz_util.h"
 #include "sl_segment.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-check_name(const char *s)
-{
-	size_t n = strnlen(s, SL_CLASSIFY_NAME_MAX), i;
-
-	if (n == 0 || n >= SL_CLASSIFY_NAME_MAX)
-		abort();
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
-			abort();
-}
+/* Rules', streams' and tags' names: up to SL_CLASSIFY_NAME_MAX - 1 characters. */
+#define NAME_MAX_LEN (SL_CLASSIFY_NAME_MAX - 1)
 
 static void
 check_cond(const struct cl_rules *r, const struct cl_cond *c)
@@ -85,13 +76,12 @@ check(const struct cl_rules *r)
 		abort();
 	for (i = 0; i < r->n_streams; i++) {
 		/* A stream is a directory (docs/FORMAT.md). */
-		check_name(r->stream[i]);
-		if (strlen(r->stream[i]) > SL_SEG_NAME_MAX || strcmp(r->stream[i], ".") == 0 ||
-		    strcmp(r->stream[i], "..") == 0)
+		fuzz_check_name(r->stream[i], NAME_MAX_LEN, true);
+		if (strlen(r->stream[i]) > SL_SEG_NAME_MAX)
 			abort();
 	}
 	for (i = 0; i < r->n_tags; i++)
-		check_name(r->tag[i]);
+		fuzz_check_name(r->tag[i], NAME_MAX_LEN, false);
 	if (r->def_action > SL_ACT_SAMPLE ||
 	    (r->def_action == SL_ACT_ROUTE && r->def_arg >= r->n_streams) ||
 	    (r->def_action == SL_ACT_SAMPLE && r->def_arg == 0))
@@ -100,7 +90,7 @@ check(const struct cl_rules *r)
 		const struct cl_rule *ru = &r->rule[i];
 		const struct cl_rule_info *ri = &r->info[i];
 
-		check_name(ri->name);
+		fuzz_check_name(ri->name, NAME_MAX_LEN, false);
 		if (ru->field >= SL_FIELD_NB || ru->action > SL_ACT_TAG)
 			abort();
 		if ((ru->action == SL_ACT_ROUTE && ru->arg >= r->n_streams) ||

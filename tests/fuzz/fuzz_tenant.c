@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "sl_parse.h"
 #include "tenant_private.h"
 
@@ -40,24 +41,11 @@ bit(const uint8_t *map, uint32_t p)
 	return (map[p >> 3] >> (p & 7)) & 1;
 }
 
-static void
-check_name(const char *s)
-{
-	size_t n = strnlen(s, SL_TENANT_NAME_MAX + 1), i;
-
-	if (n == 0 || n > SL_TENANT_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		abort();
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
-			abort();
-}
-
 /* @p clean: the file had no error (the limits' rules then hold too). */
 static void
 check_info(const struct sl_tenant_info *ti, uint32_t max_msg, bool clean)
 {
-	check_name(ti->name);
+	fuzz_check_name(ti->name, SL_TENANT_NAME_MAX, true);
 	if (ti->weight < 1 || ti->weight > 1000)
 		abort();
 	if (!clean)

@@ -4,13 +4,37 @@
 #   . "$HERE/tap.sh"
 #   it_scratch sl-it-pcap PREFIX   # T=/tmp/sl-it-pcap.XXXXXX; removed at exit
 #                                  # with the EAL's files of --file-prefix PREFIX
+#                                  # (and sluice killed if SPID holds its pid)
 #   ok "what held"; notok "what failed"; finish   # "1..N", exit 0 or 1
+#                                  # (nfail: how many failed so far)
 # SL_IT_KEEP=1 keeps the scratch directory.
 n=0
 fail=0
+nfail=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; }
+notok() { n=$((n + 1)); echo "not ok $n - $*"; fail=1; nfail=$((nfail + 1)); }
 finish() { echo "1..$n"; exit $fail; }
+
+# tap_relay PREFIX FILE [STATUS WHAT]: a checker's output (compare.py and
+# the like) as this script's TAP: "ok - X" and "not ok - X" lines become
+# checks "PREFIXX", other lines comments; TAP_RELAYED counts the checks.
+# With STATUS (the checker's) non-zero and no failed check among them, one
+# more: "PREFIXWHAT failed (status STATUS)".
+tap_relay() {
+	local line bad=0
+	TAP_RELAYED=0
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "$1${line#ok - }"; TAP_RELAYED=$((TAP_RELAYED + 1)) ;;
+		"not ok - "*) notok "$1${line#not ok - }"; TAP_RELAYED=$((TAP_RELAYED + 1)); bad=1 ;;
+		"#"*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done <"$2"
+	if [ "${3:-0}" != 0 ] && [ $bad = 0 ]; then
+		notok "$1$4 failed (status $3)"
+	fi
+}
 
 it_scratch() {
 	T=$(mktemp -d "/tmp/$1.XXXXXX")
@@ -19,6 +43,7 @@ it_scratch() {
 }
 
 it_cleanup() {
+	[ -n "${SPID:-}" ] && kill -KILL "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	if [ "${SL_IT_KEEP:-0}" = 1 ]; then
 		echo "# kept $T"
 	else

@@ -67,11 +67,6 @@ PREFIX=sl-it-crash-$$
 . "$HERE/tap.sh"
 it_scratch sl-it-crash "$PREFIX"
 SPID=
-crash_cleanup() {
-	[ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	it_cleanup
-}
-trap crash_cleanup EXIT
 
 it_need "$GEN" "$SLUICE" "$CAT"
 

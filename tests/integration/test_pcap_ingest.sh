@@ -85,15 +85,5 @@ else
 	notok "sluice-cat failed: $(head -c 300 "$T/cat.err")"
 fi
 python3 "$HERE/compare.py" "$T/expect.jsonl" "$T/got.jsonl" >"$T/cmp.out" 2>&1
-crc=$?
-while IFS= read -r line; do
-	case "$line" in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) notok "${line#not ok - }" ;;
-	*) echo "$line" ;;
-	esac
-done <"$T/cmp.out"
-if [ $crc != 0 ] && ! grep -q '^not ok' "$T/cmp.out"; then
-	notok "compare.py failed (status $crc)"
-fi
+tap_relay "" "$T/cmp.out" $? compare.py
 finish

@@ -41,11 +41,6 @@ RUNS=3
 . "$HERE/tap.sh"
 it_scratch sl-it-ret "$PREFIX"
 SPID=
-ret_cleanup() {
-	[ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	it_cleanup
-}
-trap ret_cleanup EXIT
 seg() { python3 "$HERE/seg_tool.py" "$@"; }
 
 it_need "$GEN" "$SLUICE" "$CAT"

@@ -87,16 +87,6 @@ for pass in 1 2; do
 			notok "pass $pass: sluice-cat $s: $(head -c 200 "$T/cat.err")"
 	done
 	python3 "$HERE/rules_ref.py" check "$T/ref" "$T" "got$pass" "$T/sluice$pass.log" >"$T/cmp$pass.out" 2>&1
-	crc=$?
-	while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) ok "pass $pass: ${line#ok - }" ;;
-		"not ok - "*) notok "pass $pass: ${line#not ok - }" ;;
-		*) echo "$line" ;;
-		esac
-	done <"$T/cmp$pass.out"
-	if [ $crc != 0 ] && ! grep -q '^not ok' "$T/cmp$pass.out"; then
-		notok "pass $pass: rules_ref.py check failed (status $crc)"
-	fi
+	tap_relay "pass $pass: " "$T/cmp$pass.out" $? "rules_ref.py check"
 done
 finish

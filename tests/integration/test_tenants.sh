@@ -51,11 +51,6 @@ PREFIX=sl-it-tn-$$
 . "$HERE/tap.sh"
 it_scratch sl-it-tn "$PREFIX"
 SPID=
-tn_cleanup() {
-	[ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	it_cleanup
-}
-trap tn_cleanup EXIT
 tp() { python3 "$HERE/tenant_pcap.py" "$@"; }
 
 it_need "$SLUICE" "$CAT"
@@ -116,20 +111,10 @@ collect() {
 # verify NAME SPEC-EXPECT IDS [check flags...]: tenant_pcap.py check, its TAP
 # lines prefixed with NAME.
 verify() {
-	local name=$1 exp=$2 ids=$3 line crc
+	local name=$1 exp=$2 ids=$3
 	shift 3
 	tp check "$exp" "$T/$name.got" "$T/$name.log" --ids "$ids" "$@" >"$T/$name.cmp" 2>&1
-	crc=$?
-	while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) ok "$name: ${line#ok - }" ;;
-		"not ok - "*) notok "$name: ${line#not ok - }" ;;
-		*) echo "# $line" ;;
-		esac
-	done <"$T/$name.cmp"
-	if [ $crc != 0 ] && ! grep -q '^not ok' "$T/$name.cmp"; then
-		notok "$name: tenant_pcap.py check failed (status $crc)"
-	fi
+	tap_relay "$name: " "$T/$name.cmp" $? "tenant_pcap.py check"
 }
 
 # ctr NAME MODULE[INSTANCE] KEY: a final counter of run NAME (empty if none).

@@ -64,12 +64,9 @@
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=$(cd "${1:-$ROOT/build}" 2>/dev/null && pwd) || BUILD=${1:-$ROOT/build}
-# shellcheck source=deploy/lib/netns.sh
-. "$ROOT/deploy/lib/netns.sh"
-# shellcheck source=tests/integration/tap.sh
-. "$ROOT/tests/integration/tap.sh"
+# shellcheck source=tests/netns/tap.sh
+. "$HERE/tap.sh"
+nt_build "${1:-}"
 
 ONLY=${SL_TCP_ONLY:-abcdef}
 STANDIN=${SL_TCP_STANDIN:-0}
@@ -78,41 +75,17 @@ BP_ARGS=${SL_TCP_BP_ARGS:---writer-pause-us 150000 --ring-size 4 --max-msg 2048 
 RELAY_ARGS=${SL_TCP_RELAY_ARGS:---loss 5 --reorder 25 --dup 1 --delay 2 --jitter 1}
 export SL_AFP_ARGS=${SL_TCP_AFP_ARGS:-,blocksz=4096,framesz=2048,framecnt=4096}
 
-diag() { sed 's/^/# /'; }
-skip_all() {
-	echo "1..1"
-	echo "ok 1 - netns TCP over veth # SKIP $1"
-	exit 0
-}
-want() { [[ $ONLY == *"$1"* ]]; }
-
-sl_ns_check || skip_all "$SL_NS_WHY"
-for t in logger loggen ss awk; do
-	command -v "$t" >/dev/null 2>&1 || skip_all "$t not installed"
-done
-# The distribution's python starts in 0.1 s; a pyenv shim takes ~1 s.
-if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else
-	PY=$(command -v python3) || skip_all "python3 not installed"
-fi
+NT_NAME="netns TCP over veth"
+nt_need_tools logger loggen ss awk
+nt_python
 SLUICE=$BUILD/app/sluice/sluice
 CAT=$BUILD/app/sluice-cat/sluice-cat
 if [ "$STANDIN" != 1 ]; then
 	it_need "$SLUICE" "$CAT"
 fi
 
-TMP=$(mktemp -d "/tmp/sl-tcp.$$.XXXXXX") || { notok "temporary directory"; finish; }
+nt_tmp sl-tcp
 STANDIN_PID=
-on_exit() {
-	[ -n "${SL_RELAY_PID:-}" ] && sl_relay_stop 5 >/dev/null 2>&1
-	sl_ns_cleanup
-	if [ "${SL_NETNS_KEEP:-0}" = 1 ]; then
-		echo "# kept $TMP"
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap on_exit EXIT
-trap 'exit 130' INT TERM
 
 # tcp_relay: the meson target, else compiled here from the source.
 RELAY_BIN=$BUILD/tests/netns/tcp_relay
@@ -205,16 +178,14 @@ for key in list(sel.get_map().values()):
         key.data.close()
 EOF
 
-OUT=
-LOG=
 # node_start NAME [sluice options...]: the receiver in the node namespace;
 # its store in $OUT, its log in $LOG. TAP line on failure only.
 node_start() {
 	local name=$1 i
 	shift
-	OUT=$TMP/$name.out
-	LOG=$TMP/$name.log
 	if [ "$STANDIN" = 1 ]; then
+		OUT=$TMP/$name.out
+		LOG=$TMP/$name.log
 		local sargs=()
 		[[ " $* " == *" --writer-pause-us "* ]] && sargs=(--read-bps 8000000 --rcvbuf 65536)
 		sl_in_node sysctl -qw "net.ipv6.conf.$SL_IF_NODE.disable_ipv6=0"
@@ -235,15 +206,9 @@ node_start() {
 		return 1
 	fi
 	# shellcheck disable=SC2086  # SL_TCP_SLUICE_ARGS is a list of words
-	if ! sl_sluice_start "$BUILD" "$OUT" "$LOG" --out "$OUT" \
-		--listen "$SL_NODE4/24" --listen "$SL_NODE6/64" --tcp 514,601 --udp 514 \
+	nt_sluice_start "$name" "sluice starts (options: $*)" --tcp 514,601 --udp 514 \
 		--stats-interval 0 --flush-ms 100 --rx-desc 512 --tx-desc 512 \
-		${SL_TCP_SLUICE_ARGS:-} "$@" 2>"$TMP/start.err"; then
-		diag <"$TMP/start.err"
-		notok "$name: sluice starts (options: $*)"
-		return 1
-	fi
-	return 0
+		${SL_TCP_SLUICE_ARGS:-} "$@"
 }
 
 # node_stop NAME: stop the receiver; TAP line for a clean exit with counters.
@@ -256,13 +221,7 @@ node_stop() {
 		STANDIN_PID=
 		return 0
 	fi
-	if sl_sluice_stop 30 && grep -q '^summary: ' "$LOG"; then
-		ok "$name: SIGINT stops sluice: exit 0 and final counters"
-	else
-		notok "$name: SIGINT stops sluice: exit 0 and final counters (rc ${SL_SLUICE_RC:-?})"
-		tail -20 "$LOG" | diag
-	fi
-	sed -n '/^--- final counters/,$p' "$LOG" | grep -E '^(tcp|framing|summary|port)' | diag
+	nt_sluice_stop "$name" 'tcp|framing|summary|port'
 }
 
 # check DESC ARGS...: check_tcp.py over what the receiver stored; TAP line.
@@ -300,29 +259,8 @@ tcp_ctr() {
 	ctr_sum tcp "$1"
 }
 
-# ctr_sum MODULE NAME: MODULE's counter NAME from sluice's final counters,
-# summed over instances; nothing if it was not printed.
-ctr_sum() {
-	sed -n '/^--- final counters/,$p' "$LOG" | awk -v m="$1" -v k="$2" '
-		{ for (i = 1; i <= NF; i++) {
-			n = index($i, "="); if (n == 0) continue
-			key = substr($i, 1, n - 1); v = substr($i, n + 1)
-			if (key == m "." k || (key == k && index($1, m) == 1 &&
-			    substr($1, length(m) + 1, 1) ~ /[[:punct:]]/)) { s += v; seen = 1 }
-		} }
-		END { if (seen) print s + 0 }'
-}
-
 # ctr_positive NAME DESC: TAP line for counter NAME > 0.
-ctr_positive() {
-	local v
-	v=$(tcp_ctr "$1")
-	if [ -n "$v" ] && [ "$v" -gt 0 ]; then
-		ok "$2 ($1=$v)"
-	else
-		notok "$2 ($1=${v:-not printed})"
-	fi
-}
+ctr_positive() { positive_ok "$2" "$1" "$(tcp_ctr "$1")"; }
 
 # send NAME ARGS...: tcp_send.py from the sender namespace, EXPECT in
 # $TMP/NAME.exp; TAP line.
@@ -340,22 +278,6 @@ send() {
 		notok "$name: tcp_send.py $*"
 		head -20 "$TMP/$name.send" | diag
 	fi
-}
-
-# wait_acked SECS: until no sender socket to ports 514/601 has unACKed
-# data or an unACKed FIN (logger and loggen close without waiting).
-wait_acked() {
-	local i busy
-	for ((i = 0; i < $1 * 10; i++)); do
-		busy=$(ip netns exec "$SL_NS_SND" ss -tnH state established state fin-wait-1 \
-			state closing state last-ack state syn-sent \
-			'( dport = :514 or dport = :601 )' 2>/dev/null | wc -l)
-		[ "$busy" -eq 0 ] && return 0
-		sleep 0.1
-	done
-	echo "sender sockets still not done after $1 s:" | diag
-	ip netns exec "$SL_NS_SND" ss -tnH '( dport = :514 or dport = :601 )' | head -5 | diag
-	return 1
 }
 
 # --- scenarios ----------------------------------------------------------------
@@ -378,7 +300,7 @@ scenario_a() {
 		notok "a: logger -T sent (octet counting and LF to $SL_NODE4:514, octet to [$SL_NODE6]:601)"
 		diag <"$TMP/logger.err"
 	fi
-	wait_acked 10
+	wait_acked 10 514 601
 	node_stop a
 	check "a: each logger message stored once over TCP, right source and framing" \
 		--marker "$m1" --marker-regex "$m1" '^<13>1 [0-9]{4}-' --marker-src "$m1" "$SL_SND4" \
@@ -412,7 +334,7 @@ scenario_b() {
 	loggen_run "octet counting (-P) over IPv6, 4 connections" -i -S -P -6 -n 5000 -r 5000 \
 		-s 300 --active-connections=4 "$SL_NODE6" 601
 	n6=${LOGGEN_COUNT:-0}
-	wait_acked 15
+	wait_acked 15 514 601
 	node_stop b
 	check "b: loggen LF to $SL_NODE4:514: all $n4 stored, each connection in order" \
 		--loggen "$n4" --loggen-conns 4 --dst "$SL_NODE4" --dport 514
@@ -524,13 +446,8 @@ scenario_f() {
 		--expect "$TMP/f.exp"
 	ctr_positive zero_window "f: the window fell to zero (senders were slowed)"
 	[ "$STANDIN" = 1 ] && return
-	v=$(ctr_sum shard held_back)
-	if [ -n "$v" ] && [ "$v" -gt 0 ]; then
-		ok "f: the worker held TCP back at the shard (held_back=$v)"
-	else
-		notok "f: the worker held TCP back at the shard (held_back=${v:-not printed})"
+	positive_ok "f: the worker held TCP back at the shard" held_back "$(ctr_sum shard held_back)" ||
 		grep -E '^(shard|writer|tcp)\[|tcp_now' "$TMP/f.log" | diag
-	fi
 }
 
 # --- run ------------------------------------------------------------------------

@@ -29,34 +29,12 @@
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=$(cd "${1:-$ROOT/build}" 2>/dev/null && pwd) || BUILD=${1:-$ROOT/build}
-# shellcheck source=deploy/lib/netns.sh
-. "$ROOT/deploy/lib/netns.sh"
+# shellcheck source=tests/netns/tap.sh
+. "$HERE/tap.sh"
+nt_build "${1:-}"
 
 BURST=${SL_NETNS_BURST:-50000}
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-diag() { sed 's/^/# /'; }
-skip_all() {
-	echo "1..1"
-	echo "ok 1 - netns UDP over veth # SKIP $1"
-	exit 0
-}
-finish() {
-	echo "1..$n"
-	if [ "$failed" -ne 0 ]; then
-		echo "# $failed of $n failed"
-		if [ -n "${LOG:-}" ] && [ -f "$LOG" ]; then
-			echo "# sluice log (last 40 lines):"
-			tail -40 "$LOG" | diag
-		fi
-		exit 1
-	fi
-	exit 0
-}
+NT_NAME="netns UDP over veth"
 # bail DESC: a step the rest depends on failed.
 bail() {
 	notok "$1"
@@ -64,30 +42,18 @@ bail() {
 	finish
 }
 
-sl_ns_check || skip_all "$SL_NS_WHY"
-for t in logger ping awk; do
-	command -v "$t" >/dev/null 2>&1 || skip_all "$t not installed"
-done
-PY=$(command -v python3) || skip_all "python3 not installed"
+nt_need_tools logger ping awk
+nt_python
 SLUICE=$BUILD/app/sluice/sluice
 CAT=$BUILD/app/sluice-cat/sluice-cat
 [ -x "$SLUICE" ] || bail "sluice is built ($SLUICE)"
 [ -x "$CAT" ] || bail "sluice-cat is built ($CAT)"
 
-TMP=$(mktemp -d "/tmp/sl-netns.$$.XXXXXX") || bail "temporary directory"
+nt_tmp sl-netns
 OUT=$TMP/out
 LOG=$TMP/sluice.log
+NT_FAIL_LOG=$LOG
 LOG2=$TMP/sluice-overload.log
-on_exit() {
-	sl_ns_cleanup
-	if [ "${SL_NETNS_KEEP:-0}" = 1 ]; then
-		echo "# kept $TMP"
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap on_exit EXIT
-trap 'exit 130' INT TERM
 
 # --- topology and sluice --------------------------------------------------
 if sl_ns_setup $$ 2>"$TMP/setup.err"; then
@@ -190,7 +156,7 @@ if sl_sluice_stop 30 && grep -q '^summary: ' "$LOG"; then
 else
 	notok "SIGINT stops sluice: exit 0 and final counters (rc ${SL_SLUICE_RC:-?})"
 fi
-sed -n '/^--- final counters/,$p' "$LOG" | diag
+final | diag
 
 # --- read back ------------------------------------------------------------
 if timeout 60 "$CAT" --format json "$OUT" >"$TMP/cat.json" 2>"$TMP/cat.err"; then
@@ -243,7 +209,7 @@ diag <"$TMP/chk.log"
 # checker), check_store.py otherwise. Sets CMP_MISSING.
 COMPARE=$ROOT/tests/integration/compare.py
 compare_sent() {
-	local sent=$1 allow=$2 desc=$3 tag=$4 line lines=0 summ
+	local sent=$1 allow=$2 desc=$3 tag=$4 summ
 	local args=()
 	CMP_MISSING=
 	if [ -f "$COMPARE" ]; then
@@ -259,14 +225,8 @@ compare_sent() {
 		[ "$allow" = exact ] || args=(--allow-missing "$allow")
 		"$PY" "$COMPARE" "${args[@]}" "$sent" "$TMP/got.json" >"$TMP/cmp.log" 2>&1
 		CMP_MISSING=$(sed -n 's/^# expected [0-9]* messages, got [0-9]*: missing \([0-9]*\),.*/\1/p' "$TMP/cmp.log")
-		while IFS= read -r line; do
-			case $line in
-			"ok - "*) ok "$desc: ${line#ok - }"; lines=$((lines + 1)) ;;
-			"not ok - "*) notok "$desc: ${line#not ok - }"; lines=$((lines + 1)) ;;
-			*) echo "${line#\# }" | diag ;;
-			esac
-		done <"$TMP/cmp.log"
-		[ $lines -gt 0 ] || notok "$desc: tests/integration/compare.py ran"
+		tap_relay "$desc: " "$TMP/cmp.log"
+		[ "$TAP_RELAYED" -gt 0 ] || notok "$desc: tests/integration/compare.py ran"
 		return
 	fi
 	[ "$allow" = exact ] && allow=0
@@ -362,7 +322,10 @@ if [ "$OVER" -gt 0 ]; then
 		else
 			notok "overload: $sent unpaced datagrams: every one stored or counted (missing $((sent - st)) == dropped $dr)$todo"
 			# A TODO failure does not fail the suite.
-			[ -n "$todo" ] && failed=$((failed - 1))
+			if [ -n "$todo" ]; then
+				nfail=$((nfail - 1))
+				[ "$nfail" -ne 0 ] || fail=0
+			fi
 		fi
 	else
 		diag <"$TMP/start.err"

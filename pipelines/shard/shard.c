@@ -311,6 +311,10 @@ keep_open(const struct sl_shard_tx *tx, const struct shard_q *q, const struct sl
 						     SL_SHARD_BACKLOG) / 4;
 }
 
+/* (An aged chunk of a tenant over its share stays open too: sending it by
+ * age would let a flood past its share once per age, which with a short
+ * --flush-ms overflowed the queue's slots.) */
+
 /* The weights of the active tenants of @p q (at each poll). */
 static void
 active_weights(struct sl_shard_tx *tx, struct shard_q *q, uint64_t now)
@@ -451,7 +455,9 @@ sl_shard_tx_poll(struct sl_shard_tx *tx, uint64_t now)
 				k = (uint16_t)(wd * 64 + (unsigned int)__builtin_ctzll(m));
 				m &= m - 1;
 				if (now - q->open[k]->opened >= tx->age_tsc &&
-				    !keep_open(tx, q, q->open[k], now))
+				    !keep_open(tx, q, q->open[k], now) &&
+				    !(tx->weights != NULL &&
+				      over_share(tx, q, q->open[k]->tenant, now)))
 					chunk_send(tx, q, k); /* stays open if the backlog is full */
 			}
 		}

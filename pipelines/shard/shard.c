@@ -311,10 +311,6 @@ keep_open(const struct sl_shard_tx *tx, const struct shard_q *q, const struct sl
 						     SL_SHARD_BACKLOG) / 4;
 }
 
-/* (An aged chunk of a tenant over its share stays open too: sending it by
- * age would let a flood past its share once per age, which with a short
- * --flush-ms overflowed the queue's slots.) */
-
 /* The weights of the active tenants of @p q (at each poll). */
 static void
 active_weights(struct sl_shard_tx *tx, struct shard_q *q, uint64_t now)
@@ -454,6 +450,10 @@ sl_shard_tx_poll(struct sl_shard_tx *tx, uint64_t now)
 			while (m) {
 				k = (uint16_t)(wd * 64 + (unsigned int)__builtin_ctzll(m));
 				m &= m - 1;
+				/* An aged chunk of a tenant over its share stays
+				 * open too: sent by age, a flood passed its share
+				 * once per age (with a short --flush-ms that
+				 * overflowed the queue's slots). */
 				if (now - q->open[k]->opened >= tx->age_tsc &&
 				    !keep_open(tx, q, q->open[k], now) &&
 				    !(tx->weights != NULL &&

@@ -6,6 +6,7 @@
 #ifndef SL_APP_H
 #define SL_APP_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -47,7 +48,17 @@ struct sl_app {
 	uint64_t start_tsc;
 	uint64_t next_stats_tsc;
 	const char *stop_reason;
+	/* Health (mgmt.c): the management thread and telemetry read it. */
+	volatile int running;            /**< lcores launched, until they return */
+	volatile int draining;           /**< a signal came: --drain-ms before RX stops */
+	uint64_t drain_until_ms;
+	pthread_mutex_t health_mu;
+	uint64_t *ww_chunks, *ww_since;  /**< per writer: chunks taken, since when (ms) */
+	struct sl_mgmt *mgmt;            /**< --metrics, or NULL */
 };
+
+/** A writer with chunks waiting that takes none this long is stalled. */
+#define SL_STALL_MS 2000
 
 /**
  * Parse (and classify with @p c, if not NULL) a dozen typical messages
@@ -69,8 +80,64 @@ void sl_app_quotas_poll(struct sl_app *app, uint64_t now_ms);
 void sl_app_quotas_final(struct sl_app *app);
 void sl_app_quotas_free(struct sl_app *app);
 void sl_app_tenants_plan(FILE *f, const struct sl_app *app);
-void sl_app_tenants_stats(FILE *f, const struct sl_app *app, bool final, uint64_t *dropped);
 void sl_app_tenants_free(struct sl_app *app);
+/** Visit each tenant's counters (summed over workers) and its quota's. */
+struct sl_stats_sink;
+void sl_app_tenants_walk(struct sl_app *app, struct sl_stats_sink *k, uint64_t *dropped);
+
+/* stats.c: one walk over every counter, for the text stats, the metrics
+ * and telemetry. */
+
+/** A label of a counter set: name="value". */
+struct sl_label {
+	const char *name;
+	const char *value;
+};
+
+#define SL_STATS_MAX_LABELS 5
+
+/** Where a walk goes. */
+struct sl_stats_sink {
+	/**
+	 * One set: counters, or gauges where sl_ctr_is_gauge() says so.
+	 * s->instance is its text name ("worker 0", "A", "default shard 3"),
+	 * @p l its labels (worker="0", tenant="A" ...).
+	 */
+	void (*set)(struct sl_stats_sink *k, const struct sl_ctr_set *s,
+		    const struct sl_label *l, unsigned int n_labels);
+	bool gauges;  /**< also the gauges and port sets the text stats leave out */
+};
+
+/** The summary line's figures. */
+struct sl_stats_totals {
+	uint64_t pkts, msgs, stored, dropped, filtered, busy_cycles;
+	double worker_ns_per_msg;
+};
+
+/**
+ * Visit every counter set of the node (workers, writers, stores, tenants,
+ * quotas, rules, retention; with k->gauges also ring fill, writer backlog,
+ * store state, disk space and the port) and add up the summary.
+ * Safe from another thread while the node runs: it only reads.
+ */
+void sl_stats_walk(struct sl_app *app, struct sl_stats_sink *k, struct sl_stats_totals *t);
+
+/** Whether counter @p d of a set is a gauge: "max_..." or "(a gauge" in its help. */
+bool sl_ctr_is_gauge(const struct sl_ctr_desc *d);
+
+/* mgmt.c: --metrics (HTTP: /metrics, /healthz) and health. */
+int sl_mgmt_start(struct sl_app *app, char *err, size_t len);
+void sl_mgmt_stop(struct sl_app *app);
+/**
+ * Whether the node takes and stores traffic now.
+ * @return 200, or 503 with the reason in @p reason ("draining: ...",
+ *   "disk full: ...", "writer 0 ... stalled", "port 0 ...: link down").
+ */
+int sl_app_health(struct sl_app *app, char *reason, size_t len);
+
+/* telemetry.c: /sluice/... commands for dpdk-telemetry.py. */
+int sl_telemetry_register(struct sl_app *app);
+void sl_telemetry_unregister(void);
 
 /** Print every counter set, then the port's, then the summary line. */
 void sl_stats_print(FILE *f, struct sl_app *app, bool final);

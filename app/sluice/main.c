@@ -81,7 +81,24 @@ control(void *arg)
 	if (app->run.stop_rx)
 		return;
 	if (signalled) {
-		app->stop_reason = signalled == SIGINT ? "SIGINT" : "SIGTERM";
+		uint64_t ms = now / (app->run.tsc_hz / 1000);
+
+		/* With --drain-ms, /healthz answers 503 first while RX goes on,
+		 * so a load balancer moves the traffic away; a second signal
+		 * stops at once. */
+		if (!app->draining) {
+			app->stop_reason = signalled == SIGINT ? "SIGINT" : "SIGTERM";
+			app->drain_until_ms = ms + app->opt.drain_ms;
+			app->draining = 1;
+			signalled = 0;
+			if (app->opt.drain_ms)
+				MAIN_LOG(NOTICE, "%s: draining for %" PRIu64 " ms (/healthz answers "
+					 "503), then stopping\n", app->stop_reason, app->opt.drain_ms);
+		} else {
+			app->drain_until_ms = ms;
+		}
+	}
+	if (app->draining && now / (app->run.tsc_hz / 1000) >= app->drain_until_ms) {
 		app->run.stop_rx = 1;
 		return;
 	}
@@ -129,6 +146,30 @@ make_dir(const char *path, char *err, size_t len)
 	return 0;
 }
 
+/* "plan: udp ports 514,5140-5149" */
+static void
+plan_ports(FILE *f, const char *proto, const uint8_t *ports)
+{
+	unsigned int p = 0, a, n = 0;
+
+	fprintf(f, "plan: %s ports", proto);
+	while (p < 65536) {
+		if (!(ports[p >> 3] & (1u << (p & 7)))) {
+			p++;
+			continue;
+		}
+		a = p;
+		while (p + 1 < 65536 && (ports[(p + 1) >> 3] & (1u << ((p + 1) & 7))))
+			p++;
+		if (a == p)
+			fprintf(f, "%s%u", n++ ? "," : " ", a);
+		else
+			fprintf(f, "%s%u-%u", n++ ? "," : " ", a, p);
+		p++;
+	}
+	fputs(n ? "\n" : " none\n", f);
+}
+
 static void
 print_plan(FILE *f, const struct sl_app *app)
 {
@@ -158,6 +199,24 @@ print_plan(FILE *f, const struct sl_app *app)
 		app->worker_ns >= WORKER_HEAVY_NS ?
 		", too busy to compress: writers beside workers take no shard while another writer has an lcore of its own" : "");
 	fprintf(f, "plan: control plane on lcore %u\n", rte_get_main_lcore());
+	fprintf(f, "plan: port %u: %u RX / %u TX descriptors per queue, %u mbufs of %u B\n",
+		app->port.port_id, app->port.nb_rxd, app->port.nb_txd, app->port.pool->size,
+		rte_pktmbuf_data_room_size(app->port.pool));
+	plan_ports(f, "udp", o->udp_ports);
+	if (app->tcp_on)
+		plan_ports(f, "tcp", o->tcp_ports);
+	if (o->fsync == SL_FSYNC_INTERVAL)
+		fprintf(f, "plan: fsync every %" PRIu64 " ms and at seal\n", o->fsync_interval_ms);
+	else
+		fprintf(f, "plan: fsync %s\n", o->fsync == SL_FSYNC_NONE ? "never" : "at seal");
+	if (o->metrics)
+		fprintf(f, "plan: metrics http://%s/metrics, health /healthz%s, telemetry /sluice/*\n",
+			o->metrics, o->drain_ms ? "" : " (no --drain-ms: a signal stops RX at once)");
+	else
+		fprintf(f, "plan: no --metrics: counters on stdout every --stats-interval, telemetry /sluice/*\n");
+	if (o->drain_ms)
+		fprintf(f, "plan: on SIGTERM/SIGINT: /healthz 503 and RX for %" PRIu64 " ms, then drain and exit\n",
+			o->drain_ms);
 	for (i = 0; i < o->n_listen; i++)
 		fprintf(f, "plan: listen %s/%u\n",
 			sl_ip_format(&o->listen[i].ip, ip, sizeof(ip)), o->listen[i].len);
@@ -733,6 +792,18 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	app.ww_chunks = calloc(app.roles.n_writers, sizeof(*app.ww_chunks));
+	app.ww_since = calloc(app.roles.n_writers, sizeof(*app.ww_since));
+	if (app.ww_chunks == NULL || app.ww_since == NULL)
+		rte_exit(EXIT_FAILURE, "out of memory\n");
+	pthread_mutex_init(&app.health_mu, NULL);
+	if (sl_telemetry_register(&app) != 0)
+		MAIN_LOG(WARNING, "telemetry: the /sluice commands could not be registered\n");
+	if (sl_mgmt_start(&app, err, sizeof(err)) != 0) {
+		sl_telemetry_unregister();
+		teardown(&app);
+		rte_exit(EXIT_FAILURE, "%s\n", err);
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	app.next_stats_tsc = app.start_tsc + app.opt.stats_interval * app.run.tsc_hz;
@@ -749,8 +820,10 @@ main(int argc, char **argv)
 			rte_exit(EXIT_FAILURE, "cannot launch lcore %u: %s\n", l, strerror(-ret));
 		}
 	}
+	app.running = 1;
 	sl_lcore_loop(&app.lcores[rte_get_main_lcore()]);
 	rte_eal_mp_wait_lcore();
+	app.running = 0;
 
 	printf("stopping: %s\n", app.stop_reason ? app.stop_reason : "done");
 	/* Stores seal in teardown; print after that so the counters are
@@ -771,7 +844,11 @@ main(int argc, char **argv)
 	}
 	sl_app_quotas_final(&app);
 	sl_stats_print(stdout, &app, true);
+	sl_mgmt_stop(&app);
+	sl_telemetry_unregister();
 	teardown(&app);
+	free(app.ww_chunks);
+	free(app.ww_since);
 	rte_eal_cleanup();
 	return 0;
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,12 +282,6 @@ opt_frag_timeout(struct sl_options *o, const char *v, char *err, size_t len)
 }
 
 static int
-opt_later(const char *flag, const char *what, char *err, size_t len)
-{
-	return ERR("%s: %s is not in this build yet; remove the flag", flag, what);
-}
-
-static int
 opt_rules(struct sl_options *o, const char *v, char *err, size_t len)
 {
 	if (*v == '\0')
@@ -401,13 +397,70 @@ opt_tcp_mem(struct sl_options *o, const char *v, char *err, size_t len)
 static int
 opt_writer_pause(struct sl_options *o, const char *v, char *err, size_t len)
 {
-	return num_in("--writer-pause-us", v, 0, 1000000, &o->writer_pause_us, err, len);
+	return num_in("--writer-pause-us", v, 0, 10000000, &o->writer_pause_us, err, len);
 }
 
 static int
 opt_metrics(struct sl_options *o, const char *v, char *err, size_t len)
 {
-	return opt_later("--metrics", "the metrics endpoint", err, len);
+	if (sl_options_metrics_addr(v, &o->metrics_addr, &o->metrics_addr_len) != 0)
+		return ERR("--metrics: '%s' is not ADDR:PORT with a numeric address and a port "
+			   "1-65535 (e.g. 127.0.0.1:9180, [::1]:9180, 0.0.0.0:9180)", v);
+	o->metrics = v;
+	return 0;
+}
+
+static int
+opt_drain_ms(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--drain-ms", v, 0, 3600000, &o->drain_ms, err, len);
+}
+
+int
+sl_options_metrics_addr(const char *v, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+	};
+	struct addrinfo *res = NULL;
+	char host[64];
+	const char *colon, *port;
+	size_t hl;
+	char *end;
+	unsigned long pn;
+
+	if (v[0] == '[') {
+		const char *rb = strchr(v, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -EINVAL;
+		hl = (size_t)(rb - v - 1);
+		v++;
+		port = rb + 2;
+	} else {
+		colon = strrchr(v, ':');
+		if (colon == NULL || memchr(v, ':', (size_t)(colon - v)) != NULL)
+			return -EINVAL;
+		hl = (size_t)(colon - v);
+		port = colon + 1;
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, v, hl);
+	host[hl] = '\0';
+	errno = 0;
+	pn = strtoul(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || errno != 0 || pn == 0 || pn > 65535 ||
+	    !isdigit((unsigned char)*port))
+		return -EINVAL;
+	if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL)
+		return -EINVAL;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
 }
 
 struct opt_def {
@@ -455,7 +508,8 @@ static const struct opt_def opt_defs[] = {
 	{ "parse", 1, opt_parse, "on|off", "parse syslog headers into the record (default on; off needs no --rules)" },
 	{ "tenants", 1, opt_tenants, "FILE", "tenant table: who sent what, limits, weights, quotas (docs/TENANTS.md)" },
 	{ "retain", 1, opt_retain, "BYTES", "keep the segments under --out below BYTES: the oldest sealed ones are deleted (default: keep all)" },
-	{ "metrics", 1, opt_metrics, "ADDR:PORT", "metrics endpoint (not in this build)" },
+	{ "metrics", 1, opt_metrics, "ADDR:PORT", "serve Prometheus metrics (/metrics) and health (/healthz) over HTTP on ADDR:PORT (docs/METRICS.md)" },
+	{ "drain-ms", 1, opt_drain_ms, "MS", "on SIGTERM/SIGINT keep ingesting MS while /healthz answers 503, then stop (default 0)" },
 	{ "writer-pause-us", 1, opt_writer_pause, "US", "testing: after each chunk a writer takes nothing for US per 64 KiB of it (slow storage; it keeps polling)" },
 	{ "help", 0, NULL, NULL, "this text" },
 };

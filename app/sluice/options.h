@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "sl_addr.h"
 #include "sl_store.h"
@@ -56,7 +57,17 @@ struct sl_options {
 	uint64_t tcp_rcvbuf;             /**< --tcp-rcvbuf */
 	uint64_t tcp_mem;                /**< --tcp-mem (per worker) */
 	uint64_t writer_pause_us;        /**< --writer-pause-us (testing) */
+	const char *metrics;             /**< --metrics ADDR:PORT, NULL: off */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addr_len;
+	uint64_t drain_ms;               /**< --drain-ms */
 };
+
+/**
+ * Parse ADDR:PORT ([ADDR]:PORT for IPv6), numeric only.
+ * @return 0, or -EINVAL.
+ */
+int sl_options_metrics_addr(const char *v, struct sockaddr_storage *ss, socklen_t *sslen);
 
 /**
  * Parse the application's arguments (those after the EAL's `--`).

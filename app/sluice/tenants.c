@@ -244,23 +244,24 @@ sl_app_tenants_plan(FILE *f, const struct sl_app *app)
 }
 
 void
-sl_app_tenants_stats(FILE *f, const struct sl_app *app, bool final, uint64_t *dropped)
+sl_app_tenants_walk(struct sl_app *app, struct sl_stats_sink *k, uint64_t *dropped)
 {
 	uint64_t sum[SL_TCTR_NB];
-	uint32_t t, i, k;
+	uint32_t t, i, c;
 
 	if (app->tenants == NULL)
 		return;
 	for (t = 0; t < app->n_tenants; t++) {
 		struct sl_ctr_set set = sl_worker_tenant_counters(&app->workers[0], (uint16_t)t);
+		struct sl_label l = { "tenant", sl_tenant_info(app->tenants, (uint16_t)t)->name };
 
 		memset(sum, 0, sizeof(sum));
 		for (i = 0; i < app->roles.n_workers; i++)
-			for (k = 0; k < SL_TCTR_NB; k++)
-				sum[k] += app->workers[i].tctr[t][k];
+			for (c = 0; c < SL_TCTR_NB; c++)
+				sum[c] += app->workers[i].tctr[t][c];
 		set.val = sum;
-		set.instance = sl_tenant_info(app->tenants, (uint16_t)t)->name;
-		sl_ctr_print(f, &set, final);
+		set.instance = l.value;
+		k->set(k, &set, &l, 1);
 		/* The shard counts its own drops (fair share, ring full):
 		 * only rate and quota drops are the tenant stage's. */
 		*dropped += sum[SL_TCTR_drop_rate_msgs] + sum[SL_TCTR_drop_rate_bytes] +
@@ -269,9 +270,9 @@ sl_app_tenants_stats(FILE *f, const struct sl_app *app, bool final, uint64_t *dr
 			struct sl_ctr_set qs = sl_retain_counters(app->quota[t]);
 			char inst[SL_TENANT_NAME_MAX + 16];
 
-			snprintf(inst, sizeof(inst), "quota %s", set.instance);
+			snprintf(inst, sizeof(inst), "quota %s", l.value);
 			qs.instance = inst;
-			sl_ctr_print(f, &qs, final);
+			k->set(k, &qs, &l, 1);
 		}
 	}
 }

@@ -36,7 +36,7 @@
 #ifndef RTE_LOG_DEFAULT_LOGTYPE
 #define RTE_LOG_DEFAULT_LOGTYPE sluice.port
 #endif
-RTE_LOG_REGISTER_DEFAULT(sl_port_logtype, NOTICE);
+RTE_LOG_REGISTER(sl_port_logtype, sluice.port, NOTICE);
 #define PORT_LOG(level, ...) SL_LOG(sl_port_logtype, level, "port", __VA_ARGS__)
 
 /** Descriptors per queue when the caller leaves it to us. */
@@ -264,9 +264,11 @@ kernel_drops(struct sl_port *port)
 		socklen_t len = sizeof(ts);
 
 		if (getsockopt(port->kfd[i], SOL_PACKET, PACKET_STATISTICS, &ts, &len) == 0)
-			port->kernel_drops += ts.tp_drops;
+			__atomic_fetch_add(&port->kernel_drops, ts.tp_drops, __ATOMIC_RELAXED);
 	}
-	return port->kernel_drops;
+	/* Read (and reset by the kernel) from the control plane and the
+	 * management thread: the sum is atomic. */
+	return __atomic_load_n(&port->kernel_drops, __ATOMIC_RELAXED);
 }
 
 int

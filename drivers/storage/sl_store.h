@@ -190,4 +190,15 @@ uint32_t sl_store_pending(const struct sl_store *s);
 /** The counters of this shard (SL_STORE_NB_CTR values). */
 struct sl_ctr_set sl_store_counters(const struct sl_store *s);
 
+/** What the control plane may ask of a store while its writer runs (plain
+ * reads of ints the writer sets: a moment stale at worst). */
+struct sl_store_state {
+	bool disk_full;     /**< appends stopped: the disk is full */
+	bool segment_open;  /**< a segment is open */
+	uint32_t frames_kept; /**< compressed frames waiting (in flight or kept) */
+};
+
+/** The state of @p s now. */
+void sl_store_state(const struct sl_store *s, struct sl_store_state *st);
+
 #endif /* SL_STORE_H */

@@ -433,6 +433,16 @@ sl_store_counters(const struct sl_store *s)
 	return set;
 }
 
+void
+sl_store_state(const struct sl_store *s, struct sl_store_state *st)
+{
+	const volatile struct sl_store *v = s;
+
+	st->disk_full = v->dfull != 0;
+	st->segment_open = v->fd >= 0;
+	st->frames_kept = v->qlen;
+}
+
 struct sl_store *
 sl_store_create(const struct sl_store_params *p)
 {

@@ -18,6 +18,8 @@
 #   5. `sluice-cat --count` = stored, and records received after t_free are
 #      stored (`sluice-cat --count --since t_free` > 0): ingestion resumed;
 #   6. `sluice-cat --verify` passes (nothing half-written was left behind).
+#   Health (--metrics): /healthz answers 503 "disk full" while it is, and
+#   200 again once the filler is gone.
 # Phase 2: a second filler leaves ~1 MiB free again, sluice restarts into the
 # same tree, the disk fills (1 again), and SIGTERM comes while it is still
 # full: 3, 4 (the frames kept in memory that cannot be written are lost at
@@ -91,11 +93,14 @@ fill filler
 ok "64 MiB ext4 on $LOOP, filler leaves $(df -B1 --output=avail "$MNT" | tail -1) bytes free"
 
 it_gen --out "$T/in.pcap" --count 20000 --flows 64 --seed 9
+MPORT=$(it_free_port)
+MURL=http://127.0.0.1:$MPORT
 
 start() {
 	"$SLUICE" --no-pci --no-huge -m 512 --file-prefix "$PREFIX" -l 0 \
 		--vdev "net_pcap0,rx_pcap=$T/in.pcap,infinite_rx=1" -- --out "$MNT/out" \
 		--stats-interval 1 --zstd-level 19 --extra-mbufs 22000 --segment-size 1M \
+		--metrics "127.0.0.1:$MPORT" \
 		>"$T/sluice.out" 2>"$T/sluice.err" &
 	SPID=$!
 }
@@ -166,6 +171,11 @@ verify() {
 P=phase1
 start
 wait_full $P
+if it_health_wait "$MURL" 503 "disk full" 30; then
+	ok "$P: /healthz answers 503 while the disk is full: $HTTP_BODY"
+else
+	notok "$P: /healthz while the disk is full: $HTTP_CODE $HTTP_BODY"
+fi
 sleep 1
 before=$(last_stored)
 rm -f "$MNT/filler"
@@ -182,6 +192,11 @@ if [ $resumed = 1 ]; then
 	ok "$P: after the filler was deleted, storing resumed: records $before -> $now"
 else
 	notok "$P: after the filler was deleted, no more records stored within 15 s (stuck at ${before:-?})"
+fi
+if it_health_wait "$MURL" 200 "^ok$" 50; then
+	ok "$P: /healthz answers 200 again once there is space"
+else
+	notok "$P: /healthz after the space came back: $HTTP_CODE $HTTP_BODY"
 fi
 stop $P
 account $P

@@ -79,3 +79,30 @@ it_import() {
 		--vdev "net_pcap0,rx_pcap=$pcap" -- --out "$out" --idle-exit 300 \
 		--stats-interval 0 "$@" >"$T/sluice.out" 2>"$T/sluice.err"
 }
+
+# it_free_port: a TCP port free on 127.0.0.1 now (for --metrics).
+it_free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# it_http URL [ARGS...]: http_get.py; sets HTTP_CODE (or "none") and
+# HTTP_BODY.
+it_http() {
+	local out
+	out=$(python3 "$(dirname "${BASH_SOURCE[0]}")/http_get.py" "$@" 2>/dev/null)
+	HTTP_CODE=$(echo "$out" | head -1)
+	HTTP_BODY=$(echo "$out" | tail -n +2)
+	[ -n "$HTTP_CODE" ] || HTTP_CODE=none
+}
+
+# it_health_wait URL CODE PATTERN TRIES: poll URL/healthz every 0.1 s until
+# it answers CODE with a body matching PATTERN (grep -E); 0 if it did.
+it_health_wait() {
+	local i
+	for ((i = 0; i < $4; i++)); do
+		it_http "$1/healthz" --timeout 1
+		[ "$HTTP_CODE" = "$2" ] && echo "$HTTP_BODY" | grep -qE "$3" && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -10,9 +10,7 @@
  * none for SL_STALL_MS is stalled.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,7 +20,6 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
-#include <rte_lcore.h>
 #include <rte_ring.h>
 
 #include "app.h"
@@ -359,8 +356,9 @@ client_write(struct client *c)
 	}
 }
 
-static uint32_t
-mgmt_loop(void *arg)
+/* The management thread. */
+static void *
+mgmt_thread(void *arg)
 {
 	struct sl_mgmt *m = arg;
 
@@ -408,13 +406,6 @@ mgmt_loop(void *arg)
 		if (pfd[0].revents & POLLIN)
 			accept_all(m, t);
 	}
-	return 0;
-}
-
-static void *
-mgmt_thread(void *arg)
-{
-	mgmt_loop(arg);
 	return NULL;
 }
 

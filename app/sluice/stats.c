@@ -41,9 +41,10 @@ emit(struct sl_stats_sink *k, struct sl_ctr_set s, const char *inst, const struc
 	k->set(k, &s, l, n);
 }
 
-/* A set of gauges computed here (ring fill, backlog, disk...). */
+/* A set whose values are computed here: gauges (ring fill, backlog,
+ * disk...) or sums (rules). */
 static void
-emit_gauges(struct sl_stats_sink *k, const char *module, const char *inst,
+emit_vals(struct sl_stats_sink *k, const char *module, const char *inst,
 	    const struct sl_ctr_desc *desc, const uint64_t *val, unsigned int n,
 	    const struct sl_label *l, unsigned int nl)
 {
@@ -141,7 +142,7 @@ walk_workers(struct sl_app *app, struct sl_stats_sink *k, struct sl_stats_totals
 			v[3] = g.zero_window;
 			v[4] = g.held_bytes >> 10;
 			v[5] = g.held_mbufs;
-			emit_gauges(k, "tcp_now", inst, tcp_now_desc, v, SL_DIM(v), l, 3);
+			emit_vals(k, "tcp_now", inst, tcp_now_desc, v, SL_DIM(v), l, 3);
 		}
 		if (w->cls != NULL) {
 			struct sl_ctr_set cs = sl_classify_counters(w->cls);
@@ -162,7 +163,7 @@ walk_workers(struct sl_app *app, struct sl_stats_sink *k, struct sl_stats_totals
 			struct sl_label rl[2] = { { "worker", idx }, { "shard", sh } };
 
 			snprintf(sh, sizeof(sh), "%u", s);
-			emit_gauges(k, "ring", inst, ring_desc, v, 2, rl, 2);
+			emit_vals(k, "ring", inst, ring_desc, v, 2, rl, 2);
 		}
 	}
 }
@@ -226,12 +227,12 @@ walk_writers(struct sl_app *app, struct sl_stats_sink *k, struct sl_stats_totals
 					v[0] = st.disk_full;
 					v[1] = st.segment_open;
 					v[2] = st.frames_kept;
-					emit_gauges(k, "store", sinst, store_state_desc, v, 3, sl, 4);
+					emit_vals(k, "store", sinst, store_state_desc, v, 3, sl, 4);
 				}
 			}
 		}
 		if (k->gauges)
-			emit_gauges(k, "writer", inst, backlog_desc, bl, 2, l, 2);
+			emit_vals(k, "writer", inst, backlog_desc, bl, 2, l, 2);
 	}
 }
 
@@ -254,7 +255,7 @@ walk_rules(const struct sl_app *app, struct sl_stats_sink *k)
 			for (c = 0; c < SL_RULE_NB_CTR; c++)
 				sum[c] += v[(size_t)r * SL_RULE_NB_CTR + c];
 		}
-		emit_gauges(k, "rule", name, desc, sum, SL_RULE_NB_CTR, &l, 1);
+		emit_vals(k, "rule", name, desc, sum, SL_RULE_NB_CTR, &l, 1);
 	}
 }
 
@@ -281,7 +282,7 @@ walk_port(struct sl_app *app, struct sl_stats_sink *k)
 	v[6] = st.ierrors;
 	v[7] = st.rx_nombuf;
 	v[8] = pd.kernel_drops;
-	emit_gauges(k, "port", inst, port_desc, v, SL_DIM(v), l, 2);
+	emit_vals(k, "port", inst, port_desc, v, SL_DIM(v), l, 2);
 	nq = RTE_MIN((unsigned int)app->port.nb_queues, (unsigned int)RTE_ETHDEV_QUEUE_STAT_CNTRS);
 	for (q = 0; q < nq; q++) {
 		uint64_t qv[5] = { st.q_ipackets[q], st.q_ibytes[q], st.q_opackets[q],
@@ -290,7 +291,7 @@ walk_port(struct sl_app *app, struct sl_stats_sink *k)
 
 		snprintf(qs, sizeof(qs), "%u", q);
 		l[2].value = qs;
-		emit_gauges(k, "port_queue", inst, port_q_desc, qv, 5, l, 3);
+		emit_vals(k, "port_queue", inst, port_q_desc, qv, 5, l, 3);
 	}
 }
 
@@ -316,7 +317,7 @@ sl_stats_walk(struct sl_app *app, struct sl_stats_sink *k, struct sl_stats_total
 			uint64_t v[2] = { (uint64_t)vfs.f_bavail * vfs.f_frsize,
 					  (uint64_t)vfs.f_blocks * vfs.f_frsize };
 
-			emit_gauges(k, "disk", app->opt.out, disk_desc, v, 2, &l, 1);
+			emit_vals(k, "disk", app->opt.out, disk_desc, v, 2, &l, 1);
 		}
 		if (app->port_up)
 			walk_port(app, k);

@@ -15,6 +15,7 @@
 #include "sl_pipeline.h"
 #include "sl_port.h"
 #include "sl_retain.h"
+#include "sl_forward.h"
 
 struct sl_app {
 	struct sl_options opt;
@@ -55,6 +56,11 @@ struct sl_app {
 	pthread_mutex_t health_mu;
 	uint64_t *ww_chunks, *ww_since;  /**< per writer: chunks taken, since when (ms) */
 	struct sl_mgmt *mgmt;            /**< --metrics, or NULL */
+	/* --kafka: what the stores publish, and the forwarder reading it. */
+	struct sl_store_pub *pubs;       /**< [like stores], or NULL */
+	struct sl_fwd *fwd;              /**< --kafka, or NULL */
+	pthread_t fwd_tid;
+	int fwd_running;
 };
 
 /** A writer with chunks waiting that takes none this long is stalled. */

@@ -233,6 +233,11 @@ print_plan(FILE *f, const struct sl_app *app)
 		o->segment_size, o->max_msg);
 	if (o->segment_age_ms)
 		fprintf(f, "plan: segments also rotate at %" PRIu64 " ms of age\n", o->segment_age_ms);
+	if (app->fwd != NULL)
+		fprintf(f, "plan: kafka %s topic %s node %s: %u sources, %" PRIu64
+			" batch(es) in flight each, checkpoint %s/.kafka-checkpoint\n",
+			o->kafka, o->kafka_topic ? o->kafka_topic : SL_DEF_KAFKA_TOPIC, o->node_id,
+			sl_fwd_nb_src(app->fwd), o->kafka_inflight, o->out);
 	if (app->retain != NULL)
 		fprintf(f, "plan: retain %" PRIu64 " bytes under %s (now %" PRIu64
 			" bytes in %" PRIu64 " segments); the oldest sealed segments are deleted\n",
@@ -397,6 +402,47 @@ stores_fit(struct sl_app *app, char *err, size_t len)
 }
 
 /* Build rings, pools, stages and lcore assignments. */
+/* --kafka: one source per store. */
+static int
+fwd_create(struct sl_app *app, char *err, size_t len)
+{
+	const struct sl_options *o = &app->opt;
+	uint32_t i, n = app->n_shards * app->n_dest;
+	struct sl_fwd_src_params *src;
+	struct sl_fwd_params fp = {
+		.root = o->out,
+		.bootstrap = o->kafka,
+		.topic = o->kafka_topic ? o->kafka_topic : SL_DEF_KAFKA_TOPIC,
+		.opts = o->kafka_opts,
+		.n_opts = o->n_kafka_opts,
+		.node = o->node_id,
+		.inflight = (unsigned int)o->kafka_inflight,
+		.max_inflight_bytes = 256ull << 20,
+		.max_frame = (uint32_t)ZSTD_compressBound(RTE_MAX(o->batch_size, (uint64_t)app->chunk_cap) +
+							  (1u << 16) + 128),
+		.n_src = n,
+	};
+
+	if (o->kafka == NULL)
+		return 0;
+	src = calloc(n, sizeof(*src));
+	if (src == NULL) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		src[i].tenant = sl_app_tenant_name(app, (uint16_t)(i % app->n_dest / app->n_streams));
+		src[i].stream = app->cls ? sl_classify_stream_name(app->cls,
+				(uint16_t)(i % app->n_streams)) : "default";
+		src[i].shard = (uint16_t)(i / app->n_dest);
+		src[i].pub = &app->pubs[i];
+	}
+	fp.src = src;
+	app->fwd = sl_fwd_create(&fp, err, len);
+	free(src);
+	return app->fwd ? 0 : -EINVAL;
+}
+
 static int
 build(struct sl_app *app, char *err, size_t len)
 {
@@ -453,6 +499,14 @@ build(struct sl_app *app, char *err, size_t len)
 	rc = stores_fit(app, err, len);
 	if (rc != 0)
 		return rc;
+	if (o->kafka) {
+		app->pubs = aligned_alloc(64, (size_t)app->n_shards * app->n_dest * sizeof(*app->pubs));
+		if (app->pubs == NULL) {
+			snprintf(err, len, "out of memory");
+			return -ENOMEM;
+		}
+		memset(app->pubs, 0, (size_t)app->n_shards * app->n_dest * sizeof(*app->pubs));
+	}
 	/* Stores first: recovery of a crashed run happens before RX. One per
 	 * stream of each shard, all opened now: a stream's torn segment is
 	 * repaired at start even if no message goes there again. */
@@ -471,6 +525,7 @@ build(struct sl_app *app, char *err, size_t len)
 			.fsync = o->fsync,
 			.fsync_interval_ms = (uint32_t)o->fsync_interval_ms,
 			.socket_id = socket,
+			.pub = app->pubs ? &app->pubs[i] : NULL,
 		};
 
 		app->stores[i] = sl_store_create(&sp);
@@ -480,12 +535,22 @@ build(struct sl_app *app, char *err, size_t len)
 			return -rte_errno;
 		}
 	}
+	/* After the stores (their recovery is done, their publication set),
+	 * before retention (it asks the forwarder's gates). */
+	rc = fwd_create(app, err, len);
+	if (rc != 0)
+		return rc;
 	/* After the stores: the segments they repaired count. */
 	rc = sl_app_quotas_create(app, err, len);
 	if (rc != 0)
 		return rc;
 	if (o->retain_bytes) {
-		struct sl_retain_params rp = { .root = o->out, .budget_bytes = o->retain_bytes };
+		struct sl_retain_params rp = {
+			.root = o->out,
+			.budget_bytes = o->retain_bytes,
+			.fwd_gate = app->fwd ? sl_fwd_gate : NULL,
+			.fwd_arg = app->fwd,
+		};
 
 		app->retain = sl_retain_create(&rp);
 		if (app->retain == NULL) {
@@ -677,6 +742,13 @@ teardown(struct sl_app *app)
 	sl_retain_free(app->retain);
 	app->retain = NULL;
 	sl_app_tenants_free(app);
+	if (app->fwd_running) {
+		sl_fwd_stop(app->fwd, 0);
+		pthread_join(app->fwd_tid, NULL);
+		app->fwd_running = 0;
+	}
+	sl_fwd_free(app->fwd);
+	app->fwd = NULL;
 	if (app->stores)
 		for (s = 0; s < app->n_shards * app->n_dest; s++)
 			sl_store_free(app->stores[s]);
@@ -698,6 +770,8 @@ teardown(struct sl_app *app)
 	}
 	free(app->rings);
 	free(app->stores);
+	free(app->pubs);
+	app->pubs = NULL;
 	rte_free(app->workers);
 	rte_free(app->writers);
 	rte_mempool_free(app->chunk_pool);
@@ -804,6 +878,17 @@ main(int argc, char **argv)
 		teardown(&app);
 		rte_exit(EXIT_FAILURE, "%s\n", err);
 	}
+	if (app.fwd != NULL) {
+		ret = rte_ctrl_thread_create(&app.fwd_tid, "sl-fwd", NULL, sl_fwd_run, app.fwd);
+		if (ret != 0) {
+			sl_mgmt_stop(&app);
+			sl_telemetry_unregister();
+			teardown(&app);
+			rte_exit(EXIT_FAILURE, "--kafka: cannot start the forwarder thread: %s\n",
+				 strerror(ret));
+		}
+		app.fwd_running = 1;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	app.next_stats_tsc = app.start_tsc + app.opt.stats_interval * app.run.tsc_hz;
@@ -833,6 +918,13 @@ main(int argc, char **argv)
 			sl_shard_tx_flush(app.workers[l].shard);
 	for (l = 0; l < app.n_shards * app.n_dest; l++)
 		sl_store_seal(app.stores[l]);
+	if (app.fwd_running) {
+		/* Forward what the drain stored (bounded), then the last
+		 * checkpoint: retention below may then delete it. */
+		sl_fwd_stop(app.fwd, app.opt.kafka_drain_ms);
+		pthread_join(app.fwd_tid, NULL);
+		app.fwd_running = 0;
+	}
 	if (app.retain != NULL) {
 		/* What the drain wrote is within the budget too when we exit. */
 		uint64_t t = rte_rdtsc() / (app.run.tsc_hz / 1000);

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "options.h"
 #include "sl_common.h"
+#include "sl_forward.h"
+#include "sl_segment.h"
 #include "sl_parse.h"
 #include "sl_record.h"
 
@@ -416,6 +419,58 @@ opt_drain_ms(struct sl_options *o, const char *v, char *err, size_t len)
 	return num_in("--drain-ms", v, 0, 3600000, &o->drain_ms, err, len);
 }
 
+static int
+opt_kafka(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (*v == '\0' || strlen(v) > 4096)
+		return ERR("--kafka: '%s' is not a bootstrap list (HOST:PORT[,HOST:PORT...])", v);
+	o->kafka = v;
+	return 0;
+}
+
+static int
+opt_kafka_topic(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (sl_fwd_topic_check(v, err, len) != 0)
+		return -EINVAL;
+	o->kafka_topic = v;
+	return 0;
+}
+
+static int
+opt_kafka_opt(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	const char *eq = strchr(v, '=');
+
+	if (eq == NULL || eq == v)
+		return ERR("--kafka-opt: '%s' is not KEY=VALUE (a librdkafka property)", v);
+	if (o->n_kafka_opts >= SL_MAX_KAFKA_OPTS)
+		return ERR("--kafka-opt: more than %d", SL_MAX_KAFKA_OPTS);
+	o->kafka_opts[o->n_kafka_opts++] = v;
+	return 0;
+}
+
+static int
+opt_kafka_inflight(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--kafka-inflight", v, 1, SL_FWD_MAX_INFLIGHT, &o->kafka_inflight, err, len);
+}
+
+static int
+opt_kafka_drain_ms(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	return num_in("--kafka-drain-ms", v, 0, 3600000, &o->kafka_drain_ms, err, len);
+}
+
+static int
+opt_node_id(struct sl_options *o, const char *v, char *err, size_t len)
+{
+	if (!sl_seg_name_ok(v) || strlen(v) >= sizeof(o->node_id))
+		return ERR("--node-id: '%s' is not a name: 1-47 characters of [A-Za-z0-9._-]", v);
+	snprintf(o->node_id, sizeof(o->node_id), "%s", v);
+	return 0;
+}
+
 int
 sl_options_metrics_addr(const char *v, struct sockaddr_storage *ss, socklen_t *sslen)
 {
@@ -510,6 +565,12 @@ static const struct opt_def opt_defs[] = {
 	{ "retain", 1, opt_retain, "BYTES", "keep the segments under --out below BYTES: the oldest sealed ones are deleted (default: keep all)" },
 	{ "metrics", 1, opt_metrics, "ADDR:PORT", "serve Prometheus metrics (/metrics) and health (/healthz) over HTTP on ADDR:PORT (docs/METRICS.md)" },
 	{ "drain-ms", 1, opt_drain_ms, "MS", "on SIGTERM/SIGINT keep ingesting MS while /healthz answers 503, then stop (default 0)" },
+	{ "kafka", 1, opt_kafka, "BOOTSTRAP", "forward every stored batch to Kafka at HOST:PORT[,...] (docs/OPERATIONS.md, Kafka)" },
+	{ "kafka-topic", 1, opt_kafka_topic, "TEMPLATE", "topic per batch: {tenant}, {stream}, {shard}, {node} (default " SL_DEF_KAFKA_TOPIC ")" },
+	{ "kafka-opt", 1, opt_kafka_opt, "KEY=VALUE", "a librdkafka producer property (security, acks...); repeatable" },
+	{ "kafka-inflight", 1, opt_kafka_inflight, "N", "batches per shard sent before Kafka acknowledged them; a crash sends up to N again (default 1)" },
+	{ "kafka-drain-ms", 1, opt_kafka_drain_ms, "MS", "at exit, forward what is stored for up to MS (default 5000)" },
+	{ "node-id", 1, opt_node_id, "NAME", "this node's name in Kafka keys and headers (default: the host name)" },
 	{ "writer-pause-us", 1, opt_writer_pause, "US", "testing: after each chunk a writer takes nothing for US per 64 KiB of it (slow storage; it keeps polling)" },
 	{ "help", 0, NULL, NULL, "this text" },
 };
@@ -562,6 +623,10 @@ sl_options_parse(int argc, char **argv, struct sl_options *o, char *err, size_t 
 	o->tcp_idle_ms = 300000;
 	o->tcp_rcvbuf = 256 << 10;
 	o->tcp_mem = 32 << 20;
+	o->kafka_inflight = 1;
+	o->kafka_drain_ms = 5000;
+	if (gethostname(o->node_id, sizeof(o->node_id) - 1) != 0 || !sl_seg_name_ok(o->node_id))
+		snprintf(o->node_id, sizeof(o->node_id), "sluice");
 
 	for (i = 0; i < N; i++) {
 		lopts[i].name = opt_defs[i].name;
@@ -591,6 +656,8 @@ sl_options_parse(int argc, char **argv, struct sl_options *o, char *err, size_t 
 		return ERR("--out: required (the directory where segments go)");
 	if (o->batch_size < sizeof(struct sl_batch_hdr) + sizeof(struct sl_rec))
 		return ERR("--batch-size: too small");
+	if (!o->kafka && (o->n_kafka_opts || o->kafka_topic))
+		return ERR("--kafka-topic and --kafka-opt need --kafka");
 	if (o->no_parse && o->rules)
 		return ERR("--parse: off cannot go with --rules (rules need the parsed fields)");
 	return 0;

@@ -15,6 +15,9 @@
 #include "sl_store.h"
 
 #define SL_MAX_LISTEN 64
+#define SL_MAX_KAFKA_OPTS 64
+/** --kafka-topic when not given. */
+#define SL_DEF_KAFKA_TOPIC "sluice.{tenant}.{stream}"
 
 /** Everything the flags say. */
 struct sl_options {
@@ -61,6 +64,13 @@ struct sl_options {
 	struct sockaddr_storage metrics_addr;
 	socklen_t metrics_addr_len;
 	uint64_t drain_ms;               /**< --drain-ms */
+	const char *kafka;               /**< --kafka BOOTSTRAP, NULL: no forwarding */
+	const char *kafka_topic;         /**< --kafka-topic TEMPLATE, NULL: SL_DEF_KAFKA_TOPIC */
+	const char *kafka_opts[SL_MAX_KAFKA_OPTS]; /**< --kafka-opt KEY=VALUE */
+	unsigned int n_kafka_opts;
+	uint64_t kafka_inflight;         /**< --kafka-inflight */
+	uint64_t kafka_drain_ms;         /**< --kafka-drain-ms */
+	char node_id[65];                /**< --node-id, default: the host name */
 };
 
 /**

@@ -295,6 +295,26 @@ walk_port(struct sl_app *app, struct sl_stats_sink *k)
 	}
 }
 
+/* The forwarder: one set per source (tenant, stream, shard), and its own. */
+static void
+walk_kafka(struct sl_app *app, struct sl_stats_sink *k)
+{
+	unsigned int i, n = sl_fwd_nb_src(app->fwd);
+
+	for (i = 0; i < n; i++) {
+		struct sl_label l[3] = { { "tenant", NULL }, { "stream", NULL }, { "shard", NULL } };
+		unsigned int shard;
+		char sh[12];
+		struct sl_ctr_set set = sl_fwd_src_counters(app->fwd, i, &l[0].value,
+							    &l[1].value, &shard);
+
+		snprintf(sh, sizeof(sh), "%u", shard);
+		l[2].value = sh;
+		emit(k, set, set.instance, l, 3);
+	}
+	emit(k, sl_fwd_counters(app->fwd), "forwarder", NULL, 0);
+}
+
 void
 sl_stats_walk(struct sl_app *app, struct sl_stats_sink *k, struct sl_stats_totals *t)
 {
@@ -309,6 +329,8 @@ sl_stats_walk(struct sl_app *app, struct sl_stats_sink *k, struct sl_stats_total
 	/* Retention: deletions on purpose, not drops (no drop_ names). */
 	if (app->retain != NULL)
 		emit(k, sl_retain_counters(app->retain), app->opt.out, NULL, 0);
+	if (app->fwd != NULL)
+		walk_kafka(app, k);
 	if (k->gauges) {
 		struct statvfs vfs;
 		struct sl_label l = { "path", app->opt.out };

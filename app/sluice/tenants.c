@@ -143,6 +143,8 @@ sl_app_quotas_create(struct sl_app *app, char *err, size_t len)
 			.budget_bytes = ti->quota_bytes,
 			.interval_ms = QUOTA_INTERVAL_MS,
 			.measure_only = ti->quota_policy == SL_QUOTA_DROP_NEWEST,
+			.fwd_gate = app->fwd ? sl_fwd_gate : NULL,
+			.fwd_arg = app->fwd,
 		};
 
 		if (ti->quota_policy == SL_QUOTA_NONE)

@@ -54,6 +54,7 @@ struct rdir {
 	uint64_t top_seq;          /* its newest segment */
 	uint64_t top_bytes;
 	int top_ok;                /* the newest is there: older ones may go */
+	struct sl_fwd_gate *gate;  /* --kafka: forwarding state, NULL: none */
 };
 
 struct rseg {
@@ -62,6 +63,8 @@ struct rseg {
 	uint64_t bytes;
 	uint64_t key_ns;           /* age: max rx_ns, or mtime */
 	uint64_t min_ns, max_ns;   /* from the trailer; min > max: no records */
+	uint64_t nrec;             /* from the trailer */
+	int unfwd;                 /* trim(): held because Kafka lacks it */
 };
 
 struct sl_retain {
@@ -71,6 +74,8 @@ struct sl_retain {
 	uint64_t max_work_ns;
 	int backlog, over, over_now;
 	int measure_only;
+	struct sl_fwd_gate *(*fwd_gate)(void *, const char *, const char *, unsigned int);
+	void *fwd_arg;
 	struct rdir *dirs;
 	uint32_t ndirs, dirs_cap;
 	struct rseg *heap;         /* sealed, deletable: min-heap on age */
@@ -222,6 +227,7 @@ seg_inspect(struct sl_retain *r, struct rseg *s)
 	s->max_ns = 0;
 	rc = sl_seg_read_trailer(fd, (uint64_t)st.st_size, &t);
 	close(fd);
+	s->nrec = rc == 1 ? t.nrec : 0;
 	if (rc == 1 && t.nrec > 0 && t.min_ns <= t.max_ns) {
 		s->min_ns = t.min_ns;
 		s->max_ns = t.max_ns;
@@ -247,6 +253,34 @@ seg_retire(struct sl_retain *r, uint32_t dir, uint64_t seq)
 	return 0;
 }
 
+/* The forwarding gate of shard directory @p path (.../tenant/stream/shard-NN). */
+static struct sl_fwd_gate *
+shard_gate(struct sl_retain *r, const char *path)
+{
+	char buf[SEG_PATH_MAX], *sh, *st, *te;
+	unsigned int shard;
+	char *end;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return NULL;
+	sh = strrchr(buf, '/');
+	if (sh == NULL || sh == buf)
+		return NULL;
+	*sh++ = '\0';
+	st = strrchr(buf, '/');
+	if (st == NULL || st == buf)
+		return NULL;
+	*st++ = '\0';
+	te = strrchr(buf, '/');
+	te = te == NULL ? buf : te + 1;
+	if (strncmp(sh, "shard-", 6) != 0)
+		return NULL;
+	shard = (unsigned int)strtoul(sh + 6, &end, 10);
+	if (*end != '\0' || end == sh + 6)
+		return NULL;
+	return r->fwd_gate(r->fwd_arg, te, st, shard);
+}
+
 static int
 dir_add(struct sl_retain *r, const char *path, unsigned int depth)
 {
@@ -267,6 +301,8 @@ dir_add(struct sl_retain *r, const char *path, unsigned int depth)
 		return -ENOMEM;
 	d->depth = depth;
 	r->ndirs++;
+	if (depth == SHARD_DEPTH && r->fwd_gate != NULL)
+		d->gate = shard_gate(r, path);
 	return 0;
 }
 
@@ -547,13 +583,45 @@ mono_ns(void)
 	return ts_ns(&t);
 }
 
+/* True when Kafka does not have every record of @p s yet. */
+static int
+unforwarded(const struct sl_retain *r, const struct rseg *s)
+{
+	const struct sl_fwd_gate *g = r->dirs[s->dir].gate;
+
+	return g != NULL && s->seq + s->nrec > sl_fwd_gate_acked(g);
+}
+
+/* Delete @p s although Kafka lacks some of it: count and say so loudly.
+ * @return 0 started, -EBUSY no room (next poll). */
+static int
+delete_unforwarded(struct sl_retain *r, const struct rseg *s)
+{
+	uint64_t lost;
+	int rc;
+
+	seg_path(r, s->dir, s->seq);
+	rc = delete_start(r, s);
+	if (rc != 0)
+		return rc;
+	lost = sl_fwd_gate_drop(r->dirs[s->dir].gate, s->seq, s->seq + s->nrec);
+	r->ctr[SL_RETAIN_unforwarded_deleted]++;
+	r->ctr[SL_RETAIN_unforwarded_records] += lost;
+	RETAIN_LOG(ERR, "deleting %s before it was forwarded to Kafka: above the budget of %"
+		   PRIu64 " bytes with nothing forwarded left to delete; %" PRIu64
+		   " of its %" PRIu64 " records (seq %" PRIu64 "..%" PRIu64 ") never reach Kafka\n",
+		   r->path, r->budget, lost, s->nrec, s->seq, s->seq + s->nrec - 1);
+	return 0;
+}
+
 /* Start deleting the oldest while above the budget, for max_work_ns at
- * most. @return deletions started. */
+ * most. Segments Kafka lacks go last, oldest first, and only when nothing
+ * else is left. @return deletions started. */
 static int
 trim(struct sl_retain *r, uint64_t *use)
 {
 	uint64_t until = mono_ns() + r->max_work_ns;
-	unsigned int done = 0, nheld = 0;
+	unsigned int done = 0, nheld = 0, i;
 
 	while (*use > r->budget && r->nheap > 0 &&
 	       (r->max_deletes == 0 || done < r->max_deletes) &&
@@ -564,10 +632,12 @@ trim(struct sl_retain *r, uint64_t *use)
 		 * the store removed, or a hand): this one may be the newest
 		 * now, which carries the shard's sequence. Hold it until a
 		 * newer one shows up. */
-		if (!r->dirs[r->heap[0].dir].top_ok) {
+		if (!r->dirs[r->heap[0].dir].top_ok || unforwarded(r, &r->heap[0])) {
 			if (grow((void **)&r->held, &r->held_cap, nheld, sizeof(*r->held)))
 				break;
-			r->held[nheld++] = heap_pop(r);
+			r->held[nheld] = heap_pop(r);
+			r->held[nheld].unfwd = r->dirs[r->held[nheld].dir].top_ok;
+			nheld++;
 			continue;
 		}
 		seg_path(r, r->heap[0].dir, r->heap[0].seq);
@@ -577,12 +647,29 @@ trim(struct sl_retain *r, uint64_t *use)
 		*use += r->stuck_bytes - stuck;     /* inline and failed */
 		done++;
 	}
+	/* Only segments Kafka lacks are left: the budget forces the oldest. */
+	r->ctr[SL_RETAIN_unforwarded_kept] = 0;
+	for (i = 0; i < nheld; i++) {
+		if (!r->held[i].unfwd)
+			continue;
+		if (*use <= r->budget || r->nheap > 0 ||
+		    (r->max_deletes != 0 && done >= r->max_deletes) ||
+		    (done > 0 && mono_ns() >= until) ||
+		    delete_unforwarded(r, &r->held[i]) != 0) {
+			r->ctr[SL_RETAIN_unforwarded_kept]++;
+			continue;
+		}
+		*use -= r->held[i].bytes;
+		r->held[i].unfwd = -1;             /* gone */
+		done++;
+	}
 	if (done && r->ring_ok)
 		io_uring_submit(&r->ring);
-	r->backlog = *use > r->budget && r->nheap > 0;
-	r->over_now = *use > r->budget && r->nheap == 0;
+	r->backlog = *use > r->budget && (r->nheap > 0 || r->ctr[SL_RETAIN_unforwarded_kept] > 0);
+	r->over_now = *use > r->budget && !r->backlog;
 	while (nheld > 0)
-		heap_push(r, &r->held[--nheld]);   /* room: they were in it */
+		if (r->held[--nheld].unfwd >= 0)
+			heap_push(r, &r->held[nheld]);   /* room: they were in it */
 	return (int)done;
 }
 
@@ -656,6 +743,8 @@ sl_retain_create(const struct sl_retain_params *p)
 	if (!r->ring_ok)
 		RETAIN_LOG(NOTICE, "io_uring unavailable: segments are deleted on the control lcore\n");
 	r->measure_only = p->measure_only;
+	r->fwd_gate = p->fwd_gate;
+	r->fwd_arg = p->fwd_arg;
 	if (p->tenant != NULL) {
 		/* ROOT/<tenant> stands for the tenant level of the tree. */
 		if (snprintf(r->path, sizeof(r->path), "%s/%s", p->root, p->tenant) >=

@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "sl_counters.h"
+#include "sl_fwd_gate.h"
 
 struct sl_retain;
 
@@ -52,7 +53,10 @@ struct sl_retain;
 	X(bytes_deleted,    "bytes those segments took") \
 	X(delete_errors,    "segments that could not be deleted (see the log; they stay counted in usage)") \
 	X(over_budget,      "polls that ended above the budget: only open or undeletable segments left") \
-	X(dir_listings,     "directory listings read after a change (the polls' main cost)")
+	X(dir_listings,     "directory listings read after a change (the polls' main cost)") \
+	X(unforwarded_kept, "segments over the budget kept because Kafka does not have them yet (a gauge)") \
+	X(unforwarded_deleted, "segments deleted before they were forwarded to Kafka: the budget forced it (logged at ERR)") \
+	X(unforwarded_records, "records of those segments the forwarder had not read: they never reach Kafka")
 
 /** Counter index: SL_RETAIN_<name>. */
 #define SL_RETAIN_CTR_ENUM(name, help) SL_RETAIN_ ## name,
@@ -75,6 +79,16 @@ struct sl_retain_params {
 				        but max_work_us (tests) */
 	const char *tenant;        /**< only ROOT/<tenant>/ (a tenant's quota);
 				        NULL: every tenant */
+	/**
+	 * --kafka: the forwarding gate of shard directory
+	 * ROOT/@p tenant/@p stream/shard-NN, asked once per directory; NULL
+	 * (or no function): not forwarded, its segments go freely. A segment
+	 * Kafka does not have yet is deleted only when nothing else is left
+	 * to delete and the usage is still above the budget (sl_fwd_gate.h).
+	 */
+	struct sl_fwd_gate *(*fwd_gate)(void *arg, const char *tenant,
+					const char *stream, unsigned int shard);
+	void *fwd_arg;
 	int measure_only;          /**< never delete: keep usage_bytes up to date
 				        for sl_retain_over() (drop-newest quotas);
 				        a shard directory that changed is taken

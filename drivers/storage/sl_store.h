@@ -30,6 +30,47 @@
 
 struct sl_store;
 
+/**
+ * What a store tells a reader in another thread (the Kafka forwarder) about
+ * the frames it has written, without either side waiting: a sequence lock
+ * (one writer: the store's writer lcore). Read it with sl_store_pub_read().
+ * A frame counts once its write completed (it survives a crash of sluice;
+ * the --fsync policy decides when it survives a crash of the host).
+ */
+struct sl_store_pub {
+	uint32_t gen;        /**< odd while the writer updates the rest */
+	uint64_t seg;        /**< first seq (file name) of the open segment;
+				  UINT64_MAX: none open */
+	uint64_t end;        /**< bytes of it that hold whole written frames
+				  (padding included): read up to here */
+	uint64_t prev_seg;   /**< the segment closed last (UINT64_MAX: none) */
+	uint64_t prev_end;   /**< its frames end here (seal follows) */
+	uint64_t next_seq;   /**< seq of the next record to be stored */
+	uint64_t frames;     /**< frames written by this run */
+	uint64_t bytes;      /**< their compressed bytes (the frames alone) */
+} __attribute__((aligned(64)));
+
+/** Take a consistent copy of @p p (retries while the writer updates it). */
+static inline void
+sl_store_pub_read(const struct sl_store_pub *p, struct sl_store_pub *out)
+{
+	uint32_t g1, g2;
+
+	do {
+		g1 = __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE);
+		out->seg = __atomic_load_n(&p->seg, __ATOMIC_RELAXED);
+		out->end = __atomic_load_n(&p->end, __ATOMIC_RELAXED);
+		out->prev_seg = __atomic_load_n(&p->prev_seg, __ATOMIC_RELAXED);
+		out->prev_end = __atomic_load_n(&p->prev_end, __ATOMIC_RELAXED);
+		out->next_seq = __atomic_load_n(&p->next_seq, __ATOMIC_RELAXED);
+		out->frames = __atomic_load_n(&p->frames, __ATOMIC_RELAXED);
+		out->bytes = __atomic_load_n(&p->bytes, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		g2 = __atomic_load_n(&p->gen, __ATOMIC_RELAXED);
+	} while ((g1 & 1) || g1 != g2);
+	out->gen = g1;
+}
+
 /** fsync policy (--fsync). */
 enum sl_fsync_mode {
 	SL_FSYNC_NONE,      /**< never: the kernel writes back when it likes */
@@ -93,6 +134,9 @@ struct sl_store_params {
 	 */
 	int (*write_fault)(void *arg, uint64_t off, uint32_t len);
 	void *write_fault_arg;     /**< for write_fault */
+	/** Where to publish the written frames for a reader (the Kafka
+	 * forwarder); NULL: nowhere. Must outlive the store. */
+	struct sl_store_pub *pub;
 };
 
 /**

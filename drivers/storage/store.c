@@ -470,6 +470,8 @@ sl_store_create(const struct sl_store_params *p)
 	s->dirfd = -1;
 	s->seal_fd = -1;
 	s->cslot = -1;
+	s->pub_seg = UINT64_MAX;
+	s->pub_prev = UINT64_MAX;
 	s->shard = p->shard;
 	s->batch_size = p->batch_size;
 	s->segment_size = p->segment_size;
@@ -543,6 +545,8 @@ sl_store_create(const struct sl_store_params *p)
 	if (rc)
 		goto fail;
 	s->seal_seq = s->next_seq;
+	s->pub = p->pub;
+	store_publish(s);
 	return s;
 fail:
 	STORE_LOG(ERR, "shard %u: cannot open store in %s: %s\n", p->shard,

@@ -152,6 +152,12 @@ struct sl_store {
 	struct io_uring ring;
 	int ring_ok;
 	unsigned int fsyncs_inflight;
+
+	/* Published for the forwarder (NULL: nobody reads); see sl_store_pub.
+	 * pub_seg/pub_end: the open segment as published, UINT64_MAX: none. */
+	struct sl_store_pub *pub;
+	uint64_t pub_seg, pub_end, pub_prev, pub_prev_end;
+	uint64_t pub_frames, pub_bytes;
 };
 
 /* io_uring user_data: an fsync (the fd, and whether to close it when done),
@@ -171,6 +177,8 @@ store_round_up(uint64_t v, uint32_t a)
 
 /* store_segment.c */
 uint64_t store_now_ns(void);
+void store_publish(struct sl_store *s);
+void store_publish_close(struct sl_store *s);
 int store_mkdir_p(const char *path);
 void store_count_drop(struct sl_store *s, int err, uint64_t nrec);
 int store_fsync_submit(struct sl_store *s, int fd, bool close_after);

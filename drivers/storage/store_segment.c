@@ -226,16 +226,53 @@ store_queue_frame(struct sl_store *s)
 	s->cbusy = 0;
 }
 
+/* Tell the reader (sl_store_pub) where the written frames end now. */
+void
+store_publish(struct sl_store *s)
+{
+	struct sl_store_pub *p = s->pub;
+	uint32_t g;
+
+	if (p == NULL)
+		return;
+	g = p->gen;
+	__atomic_store_n(&p->gen, g + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&p->seg, s->pub_seg, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->end, s->pub_end, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->prev_seg, s->pub_prev, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->prev_end, s->pub_prev_end, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->next_seq, s->next_seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->frames, s->pub_frames, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->bytes, s->pub_bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->gen, g + 2, __ATOMIC_RELEASE);
+}
+
+/* The open segment gets no more frames (sealed, removed or given up). */
+void
+store_publish_close(struct sl_store *s)
+{
+	if (s->pub_seg == UINT64_MAX)
+		return;
+	s->pub_prev = s->pub_seg;
+	s->pub_prev_end = s->pub_end;
+	s->pub_seg = UINT64_MAX;
+	s->pub_end = 0;
+	store_publish(s);
+}
+
 /* Frames whose write is done, and every one before: they are stored. */
 static void
 commit_done(struct sl_store *s)
 {
+	uint64_t frames = s->pub_frames;
+
 	while (s->nsub > 0) {
 		struct store_slot *sl = q_at(s, 0);
 		struct sl_seg_idx_ent *e;
 
 		if (sl->state != SLOT_DONE || sl->res != 0)
-			return;
+			break;
 		e = &s->idx[s->nidx++];
 		memset(e, 0, sizeof(*e));
 		e->offset = sl->off + sl->hlen;
@@ -246,6 +283,9 @@ commit_done(struct sl_store *s)
 		e->min_ns = sl->b.min_ns;
 		e->max_ns = sl->b.max_ns;
 		s->seg_off = sl->off + sl->hlen + sl->len;
+		s->pub_end = s->seg_off;
+		s->pub_frames++;
+		s->pub_bytes += sl->csize;
 		s->dirty = 1;
 		s->next_seq += sl->b.nrec;
 		s->ctr[SL_STORE_records] += sl->b.nrec;
@@ -265,6 +305,8 @@ commit_done(struct sl_store *s)
 				  s->shard, s->dir);
 		}
 	}
+	if (s->pub_frames != frames)
+		store_publish(s);
 }
 
 /* Drop every queued frame (records counted under @p err); the sequence
@@ -337,6 +379,7 @@ handle_failure(struct sl_store *s)
 		close(s->fd);
 		unlink(s->seg_path);
 		s->fd = -1;
+		store_publish_close(s);
 	}
 }
 
@@ -406,6 +449,10 @@ segment_open(struct sl_store *s, uint64_t first_seq)
 	s->rotate = 0;
 	s->seg_open_ms = s->now_ms;
 	s->ctr[SL_STORE_segments_opened]++;
+	store_publish_close(s);
+	s->pub_seg = first_seq;
+	s->pub_end = 0;
+	store_publish(s);
 	return 0;
 }
 
@@ -607,6 +654,7 @@ seal_submit(struct sl_store *s)
 		close(s->fd);
 		unlink(s->seg_path);
 		s->fd = -1;
+		store_publish_close(s);
 		return;
 	}
 	if (s->ring_ok && (sqe = io_uring_get_sqe(&s->ring)) == NULL)
@@ -621,6 +669,7 @@ seal_submit(struct sl_store *s)
 			  s->seg_path);
 		close_durable(s, s->fd);
 		s->fd = -1;
+		store_publish_close(s);
 		return;
 	}
 	s->seal_fd = s->fd;
@@ -628,6 +677,7 @@ seal_submit(struct sl_store *s)
 	s->seal_len = (uint32_t)len;
 	memcpy(s->seal_path, s->seg_path, sizeof(s->seal_path));
 	s->fd = -1;
+	store_publish_close(s);
 	s->rotate = 0;
 	s->dirty = 0;
 	if (sqe == NULL) {

@@ -650,9 +650,9 @@ trim(struct sl_retain *r, uint64_t *use)
 	/* Only segments Kafka lacks are left: the budget forces the oldest. */
 	r->ctr[SL_RETAIN_unforwarded_kept] = 0;
 	for (i = 0; i < nheld; i++) {
-		if (!r->held[i].unfwd)
+		if (!r->held[i].unfwd || *use <= r->budget)
 			continue;
-		if (*use <= r->budget || r->nheap > 0 ||
+		if (r->nheap > 0 ||
 		    (r->max_deletes != 0 && done >= r->max_deletes) ||
 		    (done > 0 && mono_ns() >= until) ||
 		    delete_unforwarded(r, &r->held[i]) != 0) {

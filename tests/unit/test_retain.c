@@ -463,7 +463,93 @@ test_a_tenant_quota_sees_and_trims_only_that_tenant(void)
 	return 0;
 }
 
+/* --kafka: shard 0 is forwarded up to fwd_g.acked, shard 1 is not tracked. */
+static struct sl_fwd_gate fwd_g;
+
+static struct sl_fwd_gate *
+gate_of(void *arg, const char *tenant, const char *stream, unsigned int shard)
+{
+	(void)arg;
+	return strcmp(tenant, "default") == 0 && strcmp(stream, "default") == 0 &&
+		shard == 0 ? &fwd_g : NULL;
+}
+
+static int
+test_unforwarded_segments_go_last_and_their_loss_is_counted(void)
+{
+	struct sl_retain_params p = { .max_work_us = 60000000, .fwd_gate = gate_of };
+	struct sl_store *a, *b;
+	struct sl_retain *r;
+	uint64_t total, s0[4], s1[4];
+	int i;
+
+	SL_ASSERT_EQ(two_stores(&a, 0, &b, 1), 0);
+	/* Shard 0 holds the oldest records: 100..400; shard 1 1100..1400. */
+	for (i = 0; i < 4; i++) {
+		SL_ASSERT_EQ(write_seg(a, 100 + 100 * i, NREC, 0), 0);
+		SL_ASSERT_EQ(write_seg(b, 1100 + 100 * i, NREC, 0), 0);
+	}
+	sl_store_free(a);
+	sl_store_free(b);
+	for (i = 0; i < 4; i++) {
+		s0[i] = blocks_of(path_of("default", 0, (uint64_t)i * NREC));
+		s1[i] = blocks_of(path_of("default", 1, (uint64_t)i * NREC));
+	}
+	total = disk_usage(NULL);
+	/* Kafka has shard 0's first segment, and the forwarder read 10
+	 * records of the second. */
+	sl_fwd_gate_init(&fwd_g, NREC);
+	SL_ASSERT_EQ(sl_fwd_gate_claim(&fwd_g, NREC, NREC + 10), 0);
+	p.root = root;
+	/* Room for all but three segments: the forwarded one of shard 0 and
+	 * two of shard 1 go, although shard 0's second and third are older. */
+	p.budget_bytes = total - s0[0] - s1[0] - s1[1] + 1;
+	r = sl_retain_create(&p);
+	SL_ASSERT(r != NULL);
+	SL_ASSERT_EQ(pollw(r, 5), 3);
+	SL_ASSERT(access(path_of("default", 0, 0), F_OK) != 0);
+	SL_ASSERT(access(path_of("default", 0, NREC), F_OK) == 0);
+	SL_ASSERT(access(path_of("default", 1, 0), F_OK) != 0);
+	SL_ASSERT(access(path_of("default", 1, NREC), F_OK) != 0);
+	SL_ASSERT_EQ(rctr(r, SL_RETAIN_unforwarded_deleted), 0);
+	SL_ASSERT_EQ(rctr(r, SL_RETAIN_over_budget), 0);
+	sl_retain_free(r);
+	/* Now the budget forces more than what is forwarded or untracked:
+	 * shard 1's third segment (its newest stays), then shard 0's oldest
+	 * unforwarded one, counted: the 30 records the forwarder had not
+	 * read. */
+	p.budget_bytes = s0[2] + s0[3] + s1[3] + 1;
+	r = sl_retain_create(&p);
+	SL_ASSERT(r != NULL);
+	SL_ASSERT_EQ(pollw(r, 5), 2);
+	SL_ASSERT(access(path_of("default", 1, 2 * NREC), F_OK) != 0);
+	SL_ASSERT(access(path_of("default", 0, NREC), F_OK) != 0);
+	SL_ASSERT(access(path_of("default", 0, 2 * NREC), F_OK) == 0);
+	SL_ASSERT_EQ(rctr(r, SL_RETAIN_unforwarded_deleted), 1);
+	SL_ASSERT_EQ(rctr(r, SL_RETAIN_unforwarded_records), NREC - 10);
+	SL_ASSERT_EQ(rctr(r, SL_RETAIN_unforwarded_kept), 0);
+	/* The forwarder skips what went, to the record. */
+	SL_ASSERT_EQ(sl_fwd_gate_claim(&fwd_g, NREC + 10, NREC + 20), 2 * NREC);
+	/* Over the budget again, with only unforwarded segments and a poll
+	 * limited to one deletion: the one left over is kept (a gauge). */
+	sl_retain_free(r);
+	p.budget_bytes = 1;
+	p.max_deletes = 1;
+	r = sl_retain_create(&p);
+	SL_ASSERT(r != NULL);
+	SL_ASSERT_EQ(pollw(r, 5), 1);
+	SL_ASSERT_EQ(rctr(r, SL_RETAIN_unforwarded_deleted), 1);
+	SL_ASSERT(access(path_of("default", 0, 2 * NREC), F_OK) != 0);
+	SL_ASSERT(access(path_of("default", 0, 3 * NREC), F_OK) == 0);   /* newest */
+	SL_ASSERT_EQ(rctr(r, SL_RETAIN_over_budget), 1);
+	sl_retain_free(r);
+	pthread_mutex_destroy(&fwd_g.mu);
+	rmroot();
+	return 0;
+}
+
 static const struct sl_test_case cases[] = {
+	SL_TEST(test_unforwarded_segments_go_last_and_their_loss_is_counted),
 	SL_TEST(test_a_tenant_quota_sees_and_trims_only_that_tenant),
 	SL_TEST(test_usage_is_the_blocks_of_every_segment_of_every_tenant),
 	SL_TEST(test_oldest_sealed_segments_go_first_across_shards_until_under_budget),

@@ -440,7 +440,12 @@ fwd_create(struct sl_app *app, char *err, size_t len)
 	fp.src = src;
 	app->fwd = sl_fwd_create(&fp, err, len);
 	free(src);
-	return app->fwd ? 0 : -EINVAL;
+	if (app->fwd == NULL)
+		return -EINVAL;
+	/* Batch ids stay unique when the host lost what Kafka has. */
+	for (i = 0; i < n; i++)
+		sl_store_skip_to(app->stores[i], sl_fwd_resume_seq(app->fwd, i));
+	return 0;
 }
 
 static int

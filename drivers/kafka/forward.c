@@ -731,6 +731,12 @@ sl_fwd_stop(struct sl_fwd *f, uint64_t drain_ms)
 	__atomic_store_n(&f->stop, drain_ms ? 1 : 2, __ATOMIC_RELEASE);
 }
 
+uint64_t
+sl_fwd_resume_seq(const struct sl_fwd *f, unsigned int i)
+{
+	return f->src[i].acked;
+}
+
 unsigned int
 sl_fwd_nb_src(const struct sl_fwd *f)
 {

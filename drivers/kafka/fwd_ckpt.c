@@ -128,11 +128,12 @@ fwd_ckpt_open(struct sl_fwd *f, char *err, size_t errlen)
 			s->hint_seg = best->seg;
 			s->hint_off = best->off;
 			if (s->acked > pub.next_seq) {
-				FWD_LOG(WARNING, "%s: the checkpoint (seq %" PRIu64 ") is ahead of the segments (next seq %"
-					PRIu64 "): the host lost their tail after Kafka had it; forwarding resumes at %"
-					PRIu64 ", and batches of the same seq may be in Kafka twice with different records\n",
-					s->dir, s->acked, pub.next_seq, pub.next_seq);
-				s->acked = s->sent = pub.next_seq;
+				/* The host lost the segments' tail after Kafka
+				 * had it: the store numbers on from here
+				 * (sl_fwd_resume_seq, sl_store_skip_to). */
+				FWD_LOG(WARNING, "%s: Kafka has records up to seq %" PRIu64 ", the segments end at %"
+					PRIu64 " (lost with the host): the store numbers on from %" PRIu64 "\n",
+					s->dir, s->acked - 1, pub.next_seq, s->acked);
 				s->hint_seg = UINT64_MAX;
 			}
 		} else {

@@ -114,12 +114,27 @@ load_index(struct fwd_src *s, uint64_t size)
 static void
 gap(struct fwd_src *s, uint64_t to, int ctr)
 {
+	uint64_t del;
+
 	if (to <= s->next)
 		return;
-	FWD_LOG(ERR, "%s: records %" PRIu64 "..%" PRIu64 " are not on the disk (%s): they are not forwarded\n",
-		s->dir, s->next, to - 1, ctr == SL_FWD_drop_damaged ? "damaged" : "missing");
-	s->ctr[ctr] += to - s->next;
-	s->next = to;
+	/* What retention deleted (and counted, logged) goes under its own
+	 * reason; only the rest is news. */
+	pthread_mutex_lock(&s->gate.mu);
+	del = s->gate.deleted;
+	pthread_mutex_unlock(&s->gate.mu);
+	if (del > s->next) {
+		uint64_t d = del < to ? del : to;
+
+		s->ctr[SL_FWD_drop_deleted] += d - s->next;
+		s->next = d;
+	}
+	if (to > s->next) {
+		FWD_LOG(ERR, "%s: records %" PRIu64 "..%" PRIu64 " are not on the disk (%s): they are not forwarded\n",
+			s->dir, s->next, to - 1, ctr == SL_FWD_drop_damaged ? "damaged" : "missing");
+		s->ctr[ctr] += to - s->next;
+		s->next = to;
+	}
 	sl_fwd_gate_skip(&s->gate, to);
 }
 

@@ -140,6 +140,13 @@ void *sl_fwd_run(void *arg);
  */
 void sl_fwd_stop(struct sl_fwd *f, uint64_t drain_ms);
 
+/**
+ * The seq source @p i resumes at (its checkpoint). Above its store's next
+ * seq when the host lost records Kafka has: the caller then numbers the
+ * store on from it (sl_store_skip_to) before anything is appended.
+ */
+uint64_t sl_fwd_resume_seq(const struct sl_fwd *f, unsigned int i);
+
 /** Number of sources. */
 unsigned int sl_fwd_nb_src(const struct sl_fwd *f);
 

@@ -228,6 +228,16 @@ int sl_store_seal(struct sl_store *s);
  */
 int sl_store_tick(struct sl_store *s, uint64_t now_ms);
 
+/**
+ * Number the next record @p seq, above the store's own next seq: after a
+ * host crash the segments may end before records the Kafka forwarder had
+ * already shipped (their write completed, their fsync had not); their
+ * numbers stay taken so that a batch id never names two batches. Only
+ * before anything is appended. Logged at WARNING.
+ * @return 0 (also when @p seq is not above), -EBUSY after an append.
+ */
+int sl_store_skip_to(struct sl_store *s, uint64_t seq);
+
 /** Bytes in the open batch not yet written. */
 uint32_t sl_store_pending(const struct sl_store *s);
 

@@ -375,6 +375,23 @@ malformed:
 	return ret;
 }
 
+int
+sl_store_skip_to(struct sl_store *s, uint64_t seq)
+{
+	if (seq <= s->next_seq)
+		return 0;
+	if (s->bnrec != 0 || s->cbusy || s->qlen != 0 || s->fd >= 0 || s->seal_seq != s->next_seq)
+		return -EBUSY;
+	STORE_LOG(WARNING, "shard %u: %s: records %" PRIu64 "..%" PRIu64 " are not on the disk "
+		  "(lost with the host) but in Kafka: numbering goes on at %" PRIu64 "\n",
+		  s->shard, s->dir, s->next_seq, seq - 1, seq);
+	s->next_seq = seq;
+	s->seal_seq = seq;
+	batch_reset(s);
+	store_publish(s);
+	return 0;
+}
+
 uint32_t
 sl_store_pending(const struct sl_store *s)
 {

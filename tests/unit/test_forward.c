@@ -432,7 +432,79 @@ test_every_batch_once_in_order_and_the_checkpoint_holds_across_a_restart(void)
 	return 0;
 }
 
+/* The host lost the newest segment after Kafka had it: the store numbers
+ * on from the checkpoint, so seq 300.. never names two batches. */
+static int
+test_a_lost_tail_keeps_its_numbers(void)
+{
+	struct recs r = { 0 };
+	struct sl_store *s;
+	struct sl_fwd *f;
+	const char *bs;
+	char path[400];
+	pthread_t t;
+	struct got g;
+	uint32_t i;
+
+	mkroot();
+	bs = mock_start();
+	SL_ASSERT(bs != NULL);
+	for (i = 0; i < 400; i++)
+		recs_add(&r, 100 + rnd() % 100, 5000 + i);
+	s = store_t1();
+	SL_ASSERT(s != NULL);
+	SL_ASSERT_EQ(append_range(s, &r, 0, 200), 0);
+	SL_ASSERT_EQ(sl_store_seal(s), 0);
+	SL_ASSERT_EQ(append_range(s, &r, 200, 300), 0);
+	SL_ASSERT_EQ(sl_store_seal(s), 0);
+	f = fwd_t1(bs);
+	SL_ASSERT(f != NULL);
+	SL_ASSERT_EQ(pthread_create(&t, NULL, sl_fwd_run, f), 0);
+	SL_ASSERT_EQ(wait_acked(f), 0);
+	sl_fwd_stop(f, 1000);
+	pthread_join(t, NULL);
+	sl_fwd_free(f);
+	sl_store_free(s);
+	/* The host goes down: the segment of 200..299 is gone. */
+	snprintf(path, sizeof(path), "%s/t1/default/shard-03/%020u.zst", root, 200u);
+	SL_ASSERT_EQ(unlink(path), 0);
+	s = store_t1();
+	SL_ASSERT(s != NULL);
+	f = fwd_t1(bs);
+	SL_ASSERT(f != NULL);
+	SL_ASSERT_EQ(sl_fwd_resume_seq(f, 0), 300);
+	SL_ASSERT_EQ(sl_store_skip_to(s, sl_fwd_resume_seq(f, 0)), 0);
+	SL_ASSERT_EQ(append_range(s, &r, 300, 400), 0);
+	SL_ASSERT_EQ(sl_store_skip_to(s, 1000), -EBUSY);
+	SL_ASSERT_EQ(sl_store_seal(s), 0);
+	SL_ASSERT_EQ(pthread_create(&t, NULL, sl_fwd_run, f), 0);
+	SL_ASSERT_EQ(wait_acked(f), 0);
+	sl_fwd_stop(f, 1000);
+	pthread_join(t, NULL);
+	SL_ASSERT_EQ(ctr(f, SL_FWD_records), 100);
+	SL_ASSERT_EQ(ctr(f, SL_FWD_drop_missing), 0);
+	sl_fwd_free(f);
+	/* In Kafka: 0..299 from the first life, then 300..399, each seq once. */
+	SL_ASSERT_EQ(consume_all(bs, &g), 0);
+	{
+		uint64_t want = 0;
+
+		for (i = 0; i < g.n; i++) {
+			SL_ASSERT_EQ(g.seq[i], want);
+			want += g.nrec[i];
+		}
+		SL_ASSERT_EQ(want, 400);
+	}
+	got_free(&g);
+	sl_store_free(s);
+	recs_free(&r);
+	mock_stop();
+	rmroot();
+	return 0;
+}
+
 static const struct sl_test_case cases[] = {
+	SL_TEST(test_a_lost_tail_keeps_its_numbers),
 	SL_TEST(test_topic_templates),
 	SL_TEST(test_gate_counts_a_forced_deletion_once_on_both_sides),
 	SL_TEST(test_every_batch_once_in_order_and_the_checkpoint_holds_across_a_restart),

@@ -2,9 +2,12 @@
 /*
  * sluice-cat: print the records of sluice segments (raw, text or JSON),
  * count them, verify the segments, or sum them up per stream (--stats,
- * stats.c). No EAL: this is an offline tool.
+ * stats.c). With --kafka it reads the batches sluice forwards to Kafka
+ * instead (kafka.c: one message per batch, checked like a frame on disk)
+ * and prints them the same way. No EAL: this is an offline tool.
  *
- * Exit: 0 ok; 1 damage found (--verify) ; 2 usage or read errors.
+ * Exit: 0 ok; 1 damage found (--verify; with --kafka also a message whose
+ * value is not a good batch); 2 usage or read errors.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,10 +21,23 @@
 #include "cat.h"
 #include "sl_addr.h"
 #include "sl_json.h"
+#include "sl_parse.h"
 #include "sl_reader.h"
 #include "sl_record.h"
 
-enum fmt { FMT_RAW, FMT_TEXT, FMT_JSON };
+#define DEF_KAFKA_TIMEOUT_MS 30000
+#define MAX_KAFKA_TIMEOUT_MS 3600000
+
+/* Long options without a short form. */
+enum {
+	OPT_KAFKA = 256,
+	OPT_TOPIC,
+	OPT_FROM_BEGINNING,
+	OPT_FOLLOW,
+	OPT_KAFKA_TIMEOUT,
+	OPT_KAFKA_OPT,
+	OPT_HEADERS,
+};
 
 static void
 usage(FILE *f)
@@ -29,6 +45,10 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: sluice-cat [--format raw|text|json] [--count] [--verify] [--stats]\n"
 		"                  [--since T] [--until T] [--verbose] DIR|FILE...\n"
+		"       sluice-cat --kafka BOOTSTRAP --topic T [--topic T...] [--from-beginning]\n"
+		"                  [--follow] [--kafka-timeout MS] [--kafka-opt KEY=VALUE...]\n"
+		"                  [--headers | --format F | --count] [--verify] [--since T]\n"
+		"                  [--until T] [--verbose]\n"
 		"  --format F   raw: message bytes + LF; text: time, addresses, message;\n"
 		"               json: one object per record (default: raw)\n"
 		"  --count      print the number of records only\n"
@@ -44,7 +64,27 @@ usage(FILE *f)
 		"  --since T    records received at or after T\n"
 		"  --until T    records received before T\n"
 		"  T is ns since the epoch or ISO-8601 UTC (2026-11-23T04:41:15.123Z,\n"
-		"  offsets such as +02:00 accepted)\n");
+		"  offsets such as +02:00 accepted)\n"
+		"Kafka (the batches sluice --kafka forwards, one message per batch):\n"
+		"  --kafka B    bootstrap servers HOST:PORT[,...]; no consumer group: every\n"
+		"               partition of each --topic is read explicitly\n"
+		"  --topic T    a topic to read (repeatable; at least one)\n"
+		"  --from-beginning  start at each partition's first message and exit once\n"
+		"               every partition has reached its end (a snapshot); without\n"
+		"               it, start at the end and read new messages until SIGINT or\n"
+		"               SIGTERM\n"
+		"  --follow     with --from-beginning: keep reading until SIGINT/SIGTERM\n"
+		"  --kafka-timeout MS  bound on fetching the topics' metadata, and on a\n"
+		"               snapshot's wait for progress (default 30000)\n"
+		"  --kafka-opt KEY=VALUE  a librdkafka consumer property (security.protocol,\n"
+		"               sasl.*, ssl.*, ...); repeatable\n"
+		"  --headers    instead of records, one line per message: TOPIC PARTITION\n"
+		"               OFFSET key=KEY, each header as name=value, bytes=N (value)\n"
+		"  --verify     decompress and check every value, and check its headers\n"
+		"               against the batch; print each damage and a summary\n"
+		"  --verbose    at exit, on stderr: kafka: messages=N bytes=N partitions=N\n"
+		"  A value that is not a good batch is reported as DAMAGE and skipped\n"
+		"  (exit 1) with or without --verify. --stats does not apply.\n");
 }
 
 /* ns since epoch, or ISO-8601. @return 0 or -1. */
@@ -231,6 +271,23 @@ put_json(FILE *f, const struct sl_reader_rec *r)
 	fputs("}\n", f);
 }
 
+void
+cat_put_rec(FILE *f, enum cat_fmt fmt, const struct sl_reader_rec *r)
+{
+	switch (fmt) {
+	case CAT_FMT_RAW:
+		fwrite(r->msg, 1, r->rec->len, f);
+		fputc('\n', f);
+		break;
+	case CAT_FMT_TEXT:
+		put_text(f, r);
+		break;
+	case CAT_FMT_JSON:
+		put_json(f, r);
+		break;
+	}
+}
+
 /* --verbose: what the reader touched (a test checks the index selection). */
 static void
 put_read_stats(const struct sl_reader_stats *st)
@@ -247,6 +304,32 @@ on_damage(void *arg, const struct sl_reader_damage *d)
 		d->segment, d->offset, d->what);
 }
 
+/*
+ * --kafka: the flags that go with it, checked here; the rest is kafka.c.
+ * @p kp has the Kafka options; @p fmt_set: --format was given.
+ */
+static int
+kafka_main(struct cat_kafka_params *kp, int fmt_set, int stats, int nargs)
+{
+	if (nargs > 0) {
+		fprintf(stderr, "sluice-cat: --kafka reads no DIR or FILE\n");
+		return 2;
+	}
+	if (kp->ntopics == 0) {
+		fprintf(stderr, "sluice-cat: --kafka needs at least one --topic\n");
+		return 2;
+	}
+	if (stats) {
+		fprintf(stderr, "sluice-cat: --stats reads segments; it does not go with --kafka\n");
+		return 2;
+	}
+	if (kp->headers && (kp->count || fmt_set || kp->since_ns || kp->until_ns)) {
+		fprintf(stderr, "sluice-cat: --headers goes with no --count, --format, --since or --until\n");
+		return 2;
+	}
+	return cat_kafka(kp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -259,27 +342,45 @@ main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "kafka", required_argument, NULL, OPT_KAFKA },
+		{ "topic", required_argument, NULL, OPT_TOPIC },
+		{ "from-beginning", no_argument, NULL, OPT_FROM_BEGINNING },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "kafka-timeout", required_argument, NULL, OPT_KAFKA_TIMEOUT },
+		{ "kafka-opt", required_argument, NULL, OPT_KAFKA_OPT },
+		{ "headers", no_argument, NULL, OPT_HEADERS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sl_reader_params p = { .on_damage = on_damage };
-	enum fmt fmt = FMT_RAW;
+	/* Static: what it points to stays reachable until exit. */
+	static struct cat_kafka_params kp = { .timeout_ms = DEF_KAFKA_TIMEOUT_MS };
+	enum cat_fmt fmt = CAT_FMT_RAW;
 	int count = 0, verify = 0, stats = 0, verbose = 0, errors = 0, c, rc;
+	int fmt_set = 0, kafka_only = 0;
 	struct sl_reader_stats st;
 	struct sl_reader_rec rec;
 	struct sl_reader *rd;
-	uint64_t n = 0;
+	uint64_t n = 0, v;
 	char err[600];
 	static char obuf[1 << 16];
 
+	/* At most one topic or property per argument. */
+	kp.topics = calloc((size_t)argc, sizeof(*kp.topics));
+	kp.opts = calloc((size_t)argc, sizeof(*kp.opts));
+	if (kp.topics == NULL || kp.opts == NULL) {
+		fprintf(stderr, "sluice-cat: out of memory\n");
+		return 2;
+	}
 	while ((c = getopt_long(argc, argv, "f:cvs:u:hSV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
+			fmt_set = 1;
 			if (strcmp(optarg, "raw") == 0)
-				fmt = FMT_RAW;
+				fmt = CAT_FMT_RAW;
 			else if (strcmp(optarg, "text") == 0)
-				fmt = FMT_TEXT;
+				fmt = CAT_FMT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
-				fmt = FMT_JSON;
+				fmt = CAT_FMT_JSON;
 			else {
 				fprintf(stderr, "sluice-cat: --format: '%s' is not raw, text or json\n", optarg);
 				return 2;
@@ -305,6 +406,50 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_KAFKA:
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "sluice-cat: --kafka: empty bootstrap list\n");
+				return 2;
+			}
+			kp.bootstrap = optarg;
+			break;
+		case OPT_TOPIC:
+			if (optarg[0] == '\0') {
+				fprintf(stderr, "sluice-cat: --topic: empty topic name\n");
+				return 2;
+			}
+			kp.topics[kp.ntopics++] = optarg;
+			kafka_only = 1;
+			break;
+		case OPT_FROM_BEGINNING:
+			kp.from_beginning = 1;
+			kafka_only = 1;
+			break;
+		case OPT_FOLLOW:
+			kp.follow = 1;
+			kafka_only = 1;
+			break;
+		case OPT_KAFKA_TIMEOUT:
+			if (sl_parse_u64(optarg, 1, MAX_KAFKA_TIMEOUT_MS, &v) != 0) {
+				fprintf(stderr, "sluice-cat: --kafka-timeout: '%s' is not 1-%d ms\n",
+					optarg, MAX_KAFKA_TIMEOUT_MS);
+				return 2;
+			}
+			kp.timeout_ms = (int)v;
+			kafka_only = 1;
+			break;
+		case OPT_KAFKA_OPT:
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+				fprintf(stderr, "sluice-cat: --kafka-opt: '%s' is not KEY=VALUE\n", optarg);
+				return 2;
+			}
+			kp.opts[kp.nopts++] = optarg;
+			kafka_only = 1;
+			break;
+		case OPT_HEADERS:
+			kp.headers = 1;
+			kafka_only = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -313,13 +458,27 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (p.until_ns && p.until_ns <= p.since_ns) {
+		fprintf(stderr, "sluice-cat: --until must be later than --since\n");
+		return 2;
+	}
+	if (kp.bootstrap) {
+		kp.fmt = fmt;
+		kp.count = count;
+		kp.verify = verify;
+		kp.verbose = verbose;
+		kp.since_ns = p.since_ns;
+		kp.until_ns = p.until_ns;
+		return kafka_main(&kp, fmt_set, stats, argc - optind);
+	}
+	if (kafka_only) {
+		fprintf(stderr, "sluice-cat: --topic, --from-beginning, --follow, --kafka-timeout, "
+			"--kafka-opt and --headers go with --kafka\n");
+		return 2;
+	}
 	if (optind >= argc) {
 		fprintf(stderr, "sluice-cat: no segment file or directory given\n");
 		usage(stderr);
-		return 2;
-	}
-	if (p.until_ns && p.until_ns <= p.since_ns) {
-		fprintf(stderr, "sluice-cat: --until must be later than --since\n");
 		return 2;
 	}
 	if (stats && (count || verify || p.since_ns || p.until_ns)) {
@@ -353,18 +512,7 @@ main(int argc, char **argv)
 		n++;
 		if (count || verify)
 			continue;
-		switch (fmt) {
-		case FMT_RAW:
-			fwrite(rec.msg, 1, rec.rec->len, stdout);
-			putchar('\n');
-			break;
-		case FMT_TEXT:
-			put_text(stdout, &rec);
-			break;
-		case FMT_JSON:
-			put_json(stdout, &rec);
-			break;
-		}
+		cat_put_rec(stdout, fmt, &rec);
 	}
 	sl_reader_stats(rd, &st);
 	sl_reader_free(rd);

@@ -21,8 +21,18 @@
  * created and has no call to change it. So a test that needs another count
  * names its topics with --topic.
  *
- * The mock keeps at most 5 MiB or 100,000 produce batches per partition
- * and drops the oldest beyond that (as retention would).
+ * What the 2.0.2 mock does not do like a broker (read in its source, seen
+ * here): it keeps at most 5 MiB or 100,000 produce requests' batches per
+ * partition and drops the oldest beyond that (a request that crosses the
+ * limit can move the log start past itself: a 2-message partition of
+ * 2.7 MB values read back empty); it has no message size limit of its own
+ * (the producer's message.max.bytes is the only one); an idempotent producer
+ * is accepted but its sequence numbers are only checked for transactional
+ * producers, so a produce request retried after a lost response (brokers
+ * down while one is in flight, easiest with --rtt) is stored twice; a fetch
+ * returns at most one produce batch per partition and, when there is nothing
+ * new, waits the whole fetch.wait.max.ms (a --from-beginning snapshot takes
+ * at least that long to see each partition's end).
  *
  * Exit: 0 after SIGTERM/SIGINT; 1 the cluster could not be made; 2 usage.
  */

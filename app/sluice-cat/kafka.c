@@ -1,0 +1,741 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice-cat --kafka: read the batches sluice forwards to Kafka.
+ *
+ * The message contract (the forwarder writes exactly this): one message per
+ * stored batch; the value is the batch's zstd frame as written in the
+ * segment file; the key is "<node>/<shard>"; the timestamp is the batch's
+ * last receive time in ms (max_ns / 1000000, rounded down: --verify checks
+ * it where the topic keeps the producer's CreateTime); the headers (ASCII)
+ * are the KCAT_HEADERS below.
+ *
+ * No consumer group: librdkafka 2.0.2's rd_kafka_assign() refuses a handle
+ * without group.id, so each partition is started with the per-partition
+ * consumer (rd_kafka_consume_start_queue) onto one queue. The topics'
+ * partitions come from one metadata request for every topic: naming a topic
+ * in a metadata request can create it (auto.create.topics.enable brokers that
+ * ignore allow.auto.create.topics, and librdkafka's mock cluster), and a
+ * missing topic must stay missing and be an error.
+ *
+ * A value is checked as the reader checks a frame on disk: one zstd data
+ * frame with a content checksum and a content size (at most SL_SEG_MAX_RAW:
+ * the bound of the decompression buffer), decompressing to exactly that
+ * size, and sl_batch_check(). With --verify the headers and the key must
+ * agree with the batch too.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+#include <zstd.h>
+
+#include "cat.h"
+#include "sl_segment.h"
+
+/* The headers of a forwarded batch, in the order the forwarder sends them. */
+#define KCAT_HEADERS(X) \
+	X(FORMAT, "sluice.format") \
+	X(NODE, "sluice.node") \
+	X(TENANT, "sluice.tenant") \
+	X(STREAM, "sluice.stream") \
+	X(SHARD, "sluice.shard") \
+	X(SEGMENT, "sluice.segment") \
+	X(OFFSET, "sluice.offset") \
+	X(SEQ, "sluice.seq") \
+	X(RECORDS, "sluice.records") \
+	X(FIRST_NS, "sluice.first_ns") \
+	X(LAST_NS, "sluice.last_ns")
+
+#define KH_ENUM(id, name) KH_##id,
+enum kh { KCAT_HEADERS(KH_ENUM) KH_MAX };
+#undef KH_ENUM
+
+#define KH_NAME(id, name) name,
+static const char *const kh_names[KH_MAX] = { KCAT_HEADERS(KH_NAME) };
+#undef KH_NAME
+
+#define KCAT_FORMAT_VERSION "1"
+#define SEG_NAME_DIGITS 20     /* a segment's name: its first seq, 20 digits */
+#define POLL_MS 100            /* how often the loop looks at the stop flag */
+#define SHOW_MAX 64            /* bytes of a bad header value quoted */
+
+/* Per partition of a topic. */
+enum kpart_state { KP_NONE, KP_READING, KP_EOF };
+
+struct ktopic {
+	const char *name;
+	rd_kafka_topic_t *rkt;
+	int32_t nslots;            /* highest partition id + 1 */
+	uint8_t *state;            /* enum kpart_state per partition id */
+};
+
+struct kcat {
+	const struct cat_kafka_params *p;
+	int snapshot;              /* exit when every partition is at its end */
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *q;
+	struct ktopic *topics;
+	unsigned int ntopics;
+	uint64_t nparts, neof;
+	int fatal;                 /* a fatal consumer error: stop */
+
+	ZSTD_DCtx *dctx;
+	uint8_t *buf;              /* decompressed batch */
+	size_t cap;
+
+	/* The message being looked at, for damage(). */
+	const rd_kafka_message_t *m;
+	const char *topic;
+	int bad;
+
+	uint64_t messages, bytes, records, damaged, errors;
+};
+
+static volatile sig_atomic_t kcat_stop;
+
+static void
+on_signal(int sig)
+{
+	kcat_stop = 1;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One problem of the current message: reported, and the message is damaged. */
+static void __attribute__((format(printf, 2, 3)))
+damage(struct kcat *k, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	/* One write: librdkafka's threads log on stderr too. */
+	fprintf(stderr, "sluice-cat: DAMAGE kafka %s/%" PRId32 "@%" PRId64 ": %s\n",
+		k->topic, k->m->partition, k->m->offset, what);
+	k->bad = 1;
+}
+
+/* Printable ASCII as is (but space and backslash), anything else \xNN. */
+static void
+put_escaped(FILE *f, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (b[i] > 0x20 && b[i] < 0x7f && b[i] != '\\')
+			fputc(b[i], f);
+		else
+			fprintf(f, "\\x%02x", b[i]);
+	}
+}
+
+/* A header value for a message: at most SHOW_MAX bytes, escaped. */
+static const char *
+show(const char *v, size_t n, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n && i < SHOW_MAX && o + 5 < len; i++) {
+		uint8_t c = (uint8_t)v[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	if (i < n && o + 4 < len)
+		o += (size_t)snprintf(buf + o, len - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Decimal digits only, no sign, fits 64 bits. @return 0 or -1. */
+static int
+dec_u64(const char *v, size_t n, uint64_t *out)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	if (v == NULL || n == 0 || n > 20)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned int d = (unsigned int)(v[i] - '0');
+
+		if (d > 9 || x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	*out = x;
+	return 0;
+}
+
+static void
+on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+	struct kcat *k = opaque;
+
+	fprintf(stderr, "sluice-cat: kafka: %s\n", reason);
+	if (err == RD_KAFKA_RESP_ERR__FATAL)
+		k->fatal = 1;
+}
+
+/* Connection failures come through on_error; the rest of the log as is. */
+static void
+on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	if (strcmp(fac, "FAIL") == 0 || strcmp(fac, "ERROR") == 0)
+		return;
+	fprintf(stderr, "sluice-cat: rdkafka %s: %s\n", fac, buf);
+}
+
+static int
+conf_set(rd_kafka_conf_t *conf, const char *key, const char *val, const char *what)
+{
+	char err[512];
+
+	if (rd_kafka_conf_set(conf, key, val, err, sizeof(err)) == RD_KAFKA_CONF_OK)
+		return 0;
+	fprintf(stderr, "sluice-cat: %s %s: %s\n", what, key, err);
+	return -1;
+}
+
+/* The consumer: our defaults, then every --kafka-opt. @return 0 or -1. */
+static int
+kcat_connect(struct kcat *k)
+{
+	const struct cat_kafka_params *p = k->p;
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char err[512];
+	unsigned int i;
+
+	if (conf_set(conf, "bootstrap.servers", p->bootstrap, "--kafka:") ||
+	    conf_set(conf, "client.id", "sluice-cat", "default") ||
+	    conf_set(conf, "enable.partition.eof", k->snapshot ? "true" : "false", "default") ||
+	    conf_set(conf, "log.connection.close", "false", "default"))
+		goto fail;
+	for (i = 0; i < p->nopts; i++) {
+		char key[256];
+		const char *eq = strchr(p->opts[i], '=');
+		size_t kl = eq ? (size_t)(eq - p->opts[i]) : 0;
+
+		if (kl == 0 || kl >= sizeof(key)) {
+			fprintf(stderr, "sluice-cat: --kafka-opt: '%s' is not KEY=VALUE\n", p->opts[i]);
+			goto fail;
+		}
+		memcpy(key, p->opts[i], kl);
+		key[kl] = '\0';
+		if (conf_set(conf, key, eq + 1, "--kafka-opt"))
+			goto fail;
+	}
+	rd_kafka_conf_set_opaque(conf, k);
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	rd_kafka_conf_set_log_cb(conf, on_log);
+	k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+	if (k->rk == NULL) {
+		fprintf(stderr, "sluice-cat: kafka: cannot create the consumer: %s\n", err);
+		goto fail;
+	}
+	k->q = rd_kafka_queue_new(k->rk);
+	if (k->q == NULL) {
+		fprintf(stderr, "sluice-cat: kafka: cannot create a queue\n");
+		return -1;
+	}
+	return 0;
+fail:
+	rd_kafka_conf_destroy(conf);
+	return -1;
+}
+
+/*
+ * A topic handle that never commits offsets: the per-partition consumer
+ * would, for a group.id given with --kafka-opt (none is set otherwise).
+ */
+static rd_kafka_topic_t *
+topic_new(rd_kafka_t *rk, const char *name)
+{
+	rd_kafka_topic_conf_t *tc = rd_kafka_topic_conf_new();
+	char err[256];
+
+	if (rd_kafka_topic_conf_set(tc, "auto.commit.enable", "false", err, sizeof(err)) !=
+	    RD_KAFKA_CONF_OK) {
+		rd_kafka_topic_conf_destroy(tc);
+		return NULL;
+	}
+	/* Takes tc, also when it fails. */
+	return rd_kafka_topic_new(rk, name, tc);
+}
+
+/* Find the topics and start every partition. @return 0 or -1. */
+static int
+kcat_assign(struct kcat *k)
+{
+	const struct cat_kafka_params *p = k->p;
+	int64_t start = p->from_beginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t err;
+	unsigned int i, j;
+	int rc = -1, t;
+
+	/* Every topic: naming ours could create them (see the top). */
+	err = rd_kafka_metadata(k->rk, 1, NULL, &md, p->timeout_ms);
+	if (err) {
+		fprintf(stderr, "sluice-cat: kafka %s: no metadata within %d ms (--kafka-timeout): %s\n",
+			p->bootstrap, p->timeout_ms, rd_kafka_err2str(err));
+		return -1;
+	}
+	k->topics = calloc(p->ntopics, sizeof(*k->topics));
+	if (k->topics == NULL) {
+		fprintf(stderr, "sluice-cat: out of memory\n");
+		goto out;
+	}
+	for (i = 0; i < p->ntopics; i++) {
+		const struct rd_kafka_metadata_topic *mt = NULL;
+		struct ktopic *kt;
+
+		for (j = 0; j < k->ntopics; j++)
+			if (strcmp(k->topics[j].name, p->topics[i]) == 0)
+				break;
+		if (j < k->ntopics)
+			continue;          /* named twice */
+		for (t = 0; t < md->topic_cnt; t++)
+			if (strcmp(md->topics[t].topic, p->topics[i]) == 0)
+				mt = &md->topics[t];
+		if (mt == NULL) {
+			fprintf(stderr, "sluice-cat: kafka: topic '%s' does not exist (or this client may not see it)\n",
+				p->topics[i]);
+			goto out;
+		}
+		if (mt->err || mt->partition_cnt <= 0) {
+			fprintf(stderr, "sluice-cat: kafka: topic '%s': %s\n", p->topics[i],
+				mt->err ? rd_kafka_err2str(mt->err) : "no partitions");
+			goto out;
+		}
+		kt = &k->topics[k->ntopics++];
+		kt->name = p->topics[i];
+		for (t = 0; t < mt->partition_cnt; t++)
+			if (mt->partitions[t].id >= kt->nslots)
+				kt->nslots = mt->partitions[t].id + 1;
+		kt->state = calloc((size_t)kt->nslots, 1);
+		kt->rkt = topic_new(k->rk, kt->name);
+		if (kt->state == NULL || kt->rkt == NULL) {
+			fprintf(stderr, "sluice-cat: kafka: topic '%s': %s\n", kt->name,
+				kt->state ? rd_kafka_err2str(rd_kafka_last_error()) : "out of memory");
+			goto out;
+		}
+		for (t = 0; t < mt->partition_cnt; t++) {
+			int32_t id = mt->partitions[t].id;
+
+			if (id < 0 || kt->state[id] != KP_NONE)
+				continue;
+			if (rd_kafka_consume_start_queue(kt->rkt, id, start, k->q) != 0) {
+				fprintf(stderr, "sluice-cat: kafka %s/%" PRId32 ": cannot start: %s\n",
+					kt->name, id, rd_kafka_err2str(rd_kafka_last_error()));
+				goto out;
+			}
+			kt->state[id] = KP_READING;
+			k->nparts++;
+		}
+	}
+	rc = 0;
+out:
+	rd_kafka_metadata_destroy(md);
+	return rc;
+}
+
+static void
+kcat_close(struct kcat *k)
+{
+	unsigned int i;
+	int32_t id;
+
+	for (i = 0; i < k->ntopics; i++) {
+		struct ktopic *kt = &k->topics[i];
+
+		for (id = 0; kt->state && id < kt->nslots; id++)
+			if (kt->state[id] != KP_NONE)
+				rd_kafka_consume_stop(kt->rkt, id);
+		if (kt->rkt)
+			rd_kafka_topic_destroy(kt->rkt);
+		free(kt->state);
+	}
+	free(k->topics);
+	if (k->q)
+		rd_kafka_queue_destroy(k->q);
+	if (k->rk)
+		rd_kafka_destroy(k->rk);
+	ZSTD_freeDCtx(k->dctx);
+	free(k->buf);
+}
+
+/*
+ * Decompress and check a value into k->buf.
+ * @return NULL and *raw_len, or why the value is not one good batch.
+ */
+static const char *
+kcat_decode(struct kcat *k, const uint8_t *v, size_t len, size_t *raw_len)
+{
+	unsigned long long csz;
+	uint64_t size = 0;
+	size_t r;
+	int cks = 0;
+
+	if (v == NULL || len == 0)
+		return "empty";
+	switch (sl_zframe_extent(v, len, &size, &cks)) {
+	case SL_ZF_DATA:
+		break;
+	case SL_ZF_SKIP:
+		return "a skippable frame, not a data frame";
+	case SL_ZF_NEED:
+		return "a truncated zstd frame";
+	case SL_ZF_BAD:
+	default:
+		return "not a zstd frame (bad magic or block structure)";
+	}
+	if (size != len)
+		return "bytes after its zstd frame";
+	if (!cks)
+		return "data frame without a content checksum";
+	csz = ZSTD_getFrameContentSize(v, len);
+	if (csz == ZSTD_CONTENTSIZE_UNKNOWN || csz == ZSTD_CONTENTSIZE_ERROR)
+		return "data frame without a content size";
+	if (csz < sizeof(struct sl_batch_hdr) || csz > SL_SEG_MAX_RAW)
+		return "frame content size out of range";
+	if (csz > k->cap) {
+		uint8_t *nb = realloc(k->buf, (size_t)csz);
+
+		if (nb == NULL)
+			return "no memory for the frame's content";
+		k->buf = nb;
+		k->cap = (size_t)csz;
+	}
+	r = ZSTD_decompressDCtx(k->dctx, k->buf, (size_t)csz, v, len);
+	if (ZSTD_isError(r))
+		return ZSTD_getErrorName(r);
+	if (r != csz)
+		return "frame decodes to fewer bytes than its content size";
+	*raw_len = r;
+	return sl_batch_check(k->buf, r);
+}
+
+/* --headers: TOPIC PARTITION OFFSET key=KEY name=value... bytes=N */
+static void
+put_header_line(FILE *f, const char *topic, const rd_kafka_message_t *m)
+{
+	rd_kafka_headers_t *hs = NULL;
+	const void *val;
+	const char *name;
+	size_t n, i;
+
+	fprintf(f, "%s %" PRId32 " %" PRId64 " key=", topic, m->partition, m->offset);
+	put_escaped(f, m->key, m->key ? m->key_len : 0);
+	if (rd_kafka_message_headers(m, &hs) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		for (i = 0; rd_kafka_header_get_all(hs, i, &name, &val, &n) ==
+			    RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+			fputc(' ', f);
+			put_escaped(f, name, strlen(name));
+			fputc('=', f);
+			put_escaped(f, val, val ? n : 0);
+		}
+	fprintf(f, " bytes=%zu\n", m->len);
+}
+
+/* A header that must be a decimal. @return 0 with *out, or -1 (reported). */
+static int
+hdr_num(struct kcat *k, enum kh id, const char *v, size_t n, uint64_t *out)
+{
+	char sb[4 * SHOW_MAX + 8];
+
+	if (v == NULL || dec_u64(v, n, out) != 0) {
+		damage(k, "header %s is not a decimal number: '%s'", kh_names[id],
+		       v ? show(v, n, sb, sizeof(sb)) : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* --verify: the headers, key and timestamp against the batch @p b (NULL: bad value). */
+static void
+kcat_check_headers(struct kcat *k, const struct sl_batch_hdr *b)
+{
+	const rd_kafka_message_t *m = k->m;
+	const char *v[KH_MAX] = { NULL };
+	size_t n[KH_MAX] = { 0 };
+	int seen[KH_MAX] = { 0 };
+	uint64_t num[KH_MAX] = { 0 };
+	int ok_num[KH_MAX] = { 0 };
+	char sb[4 * SHOW_MAX + 8], name[SL_SEG_NAME_MAX + 1], key[128];
+	rd_kafka_headers_t *hs = NULL;
+	rd_kafka_timestamp_type_t tstype;
+	const char *hname;
+	const void *hval;
+	size_t hn, i;
+	int64_t ts;
+	int id, kl;
+
+	if (rd_kafka_message_headers(m, &hs) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		for (i = 0; rd_kafka_header_get_all(hs, i, &hname, &hval, &hn) ==
+			    RD_KAFKA_RESP_ERR_NO_ERROR; i++)
+			for (id = 0; id < KH_MAX; id++) {
+				if (strcmp(hname, kh_names[id]) != 0)
+					continue;
+				if (seen[id]++ == 0) {
+					v[id] = hval ? hval : "";
+					n[id] = hval ? hn : 0;
+				} else if (seen[id] == 2) {
+					damage(k, "header %s appears more than once", kh_names[id]);
+				}
+			}
+	for (id = 0; id < KH_MAX; id++)
+		if (!seen[id])
+			damage(k, "header %s missing", kh_names[id]);
+
+	/* Each header on its own. */
+	if (v[KH_FORMAT] && (n[KH_FORMAT] != strlen(KCAT_FORMAT_VERSION) ||
+			     memcmp(v[KH_FORMAT], KCAT_FORMAT_VERSION, n[KH_FORMAT]) != 0))
+		damage(k, "header sluice.format is '%s', not " KCAT_FORMAT_VERSION,
+		       show(v[KH_FORMAT], n[KH_FORMAT], sb, sizeof(sb)));
+	if (v[KH_NODE] && n[KH_NODE] == 0)
+		damage(k, "header sluice.node is empty");
+	for (id = KH_TENANT; id <= KH_STREAM; id++) {
+		if (v[id] == NULL)
+			continue;
+		if (n[id] > SL_SEG_NAME_MAX || memchr(v[id], '\0', n[id])) {
+			damage(k, "header %s is not a tenant/stream name: '%s'", kh_names[id],
+			       show(v[id], n[id], sb, sizeof(sb)));
+			continue;
+		}
+		memcpy(name, v[id], n[id]);
+		name[n[id]] = '\0';
+		if (!sl_seg_name_ok(name))
+			damage(k, "header %s is not a tenant/stream name: '%s'", kh_names[id],
+			       show(v[id], n[id], sb, sizeof(sb)));
+	}
+	for (id = KH_SHARD; id < KH_MAX; id++)
+		if (v[id] && hdr_num(k, (enum kh)id, v[id], n[id], &num[id]) == 0)
+			ok_num[id] = 1;
+	if (v[KH_SEGMENT] && n[KH_SEGMENT] != SEG_NAME_DIGITS)
+		damage(k, "header sluice.segment is not %d digits: '%s'", SEG_NAME_DIGITS,
+		       show(v[KH_SEGMENT], n[KH_SEGMENT], sb, sizeof(sb)));
+	if (ok_num[KH_OFFSET] && num[KH_OFFSET] < SL_SEG_HDR_FRAME_LEN)
+		damage(k, "header sluice.offset=%" PRIu64 " is inside the segment header",
+		       num[KH_OFFSET]);
+	if (b == NULL)
+		return;
+
+	/* Against the batch. */
+	if (ok_num[KH_RECORDS] && num[KH_RECORDS] != b->nrec)
+		damage(k, "header sluice.records=%" PRIu64 " but the batch has %" PRIu32 " records",
+		       num[KH_RECORDS], b->nrec);
+	if (ok_num[KH_SEQ] && num[KH_SEQ] != b->first_seq)
+		damage(k, "header sluice.seq=%" PRIu64 " but the batch starts at seq %" PRIu64,
+		       num[KH_SEQ], b->first_seq);
+	if (ok_num[KH_SHARD] && num[KH_SHARD] != b->shard)
+		damage(k, "header sluice.shard=%" PRIu64 " but the batch is of shard %u",
+		       num[KH_SHARD], b->shard);
+	if (ok_num[KH_FIRST_NS] && num[KH_FIRST_NS] != b->min_ns)
+		damage(k, "header sluice.first_ns=%" PRIu64 " but the batch's min_ns is %" PRIu64,
+		       num[KH_FIRST_NS], b->min_ns);
+	if (ok_num[KH_LAST_NS] && num[KH_LAST_NS] != b->max_ns)
+		damage(k, "header sluice.last_ns=%" PRIu64 " but the batch's max_ns is %" PRIu64,
+		       num[KH_LAST_NS], b->max_ns);
+	if (ok_num[KH_SEGMENT] && num[KH_SEGMENT] > b->first_seq)
+		damage(k, "header sluice.segment=%" PRIu64 " starts after the batch (seq %" PRIu64 ")",
+		       num[KH_SEGMENT], b->first_seq);
+	if (v[KH_NODE] && n[KH_NODE] > 0 && n[KH_NODE] <= SHOW_MAX) {
+		kl = snprintf(key, sizeof(key), "%.*s/%u", (int)n[KH_NODE], v[KH_NODE], b->shard);
+		if (m->key == NULL || m->key_len != (size_t)kl || memcmp(m->key, key, (size_t)kl) != 0)
+			damage(k, "key '%s' is not node/shard '%s'",
+			       m->key ? show(m->key, m->key_len, sb, sizeof(sb)) : "", key);
+	}
+	ts = rd_kafka_message_timestamp(m, &tstype);
+	if (tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME && ts != (int64_t)(b->max_ns / 1000000u))
+		damage(k, "timestamp %" PRId64 " ms is not the batch's last receive time (%" PRIu64 " ms)",
+		       ts, b->max_ns / 1000000u);
+}
+
+/* The records of the good batch in k->buf: filtered, counted, printed. */
+static void
+kcat_records(struct kcat *k, size_t raw_len)
+{
+	const struct cat_kafka_params *p = k->p;
+	struct sl_batch_hdr b;
+	struct sl_reader_rec r;
+	size_t pos = sizeof(b);
+	uint32_t i;
+
+	memcpy(&b, k->buf, sizeof(b));
+	memset(&r, 0, sizeof(r));
+	r.shard = b.shard;
+	/* sl_batch_check() proved that every record fits. */
+	for (i = 0; i < b.nrec && pos < raw_len; i++) {
+		const struct sl_rec *rec = (const void *)(k->buf + pos);
+
+		pos += sl_rec_size(rec->len);
+		if (rec->rx_ns < p->since_ns || (p->until_ns && rec->rx_ns >= p->until_ns))
+			continue;
+		k->records++;
+		if (p->count || p->verify || p->headers)
+			continue;
+		r.rec = rec;
+		r.msg = (const uint8_t *)(rec + 1);
+		r.seq = b.first_seq + i;
+		cat_put_rec(stdout, p->fmt, &r);
+	}
+}
+
+static struct ktopic *
+topic_of(struct kcat *k, const rd_kafka_message_t *m)
+{
+	const char *name = rd_kafka_topic_name(m->rkt);
+	unsigned int i;
+
+	for (i = 0; i < k->ntopics; i++)
+		if (strcmp(k->topics[i].name, name) == 0)
+			return &k->topics[i];
+	return NULL;
+}
+
+static void
+kcat_message(struct kcat *k, const rd_kafka_message_t *m)
+{
+	struct ktopic *kt = topic_of(k, m);
+	uint8_t *st = NULL;
+	struct sl_batch_hdr b;
+	const char *why;
+	size_t raw_len = 0;
+
+	if (kt && m->partition >= 0 && m->partition < kt->nslots)
+		st = &kt->state[m->partition];
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+		if (st && *st == KP_READING) {
+			*st = KP_EOF;
+			k->neof++;
+		}
+		return;
+	}
+	if (m->err) {
+		fprintf(stderr, "sluice-cat: kafka %s/%" PRId32 ": %s\n",
+			kt ? kt->name : rd_kafka_topic_name(m->rkt), m->partition,
+			rd_kafka_message_errstr(m));
+		k->errors++;
+		return;
+	}
+	if (st && *st == KP_EOF) {
+		*st = KP_READING;
+		k->neof--;
+	}
+	k->messages++;
+	k->bytes += m->len;
+	k->m = m;
+	k->topic = kt ? kt->name : rd_kafka_topic_name(m->rkt);
+	k->bad = 0;
+	if (k->p->headers)
+		put_header_line(stdout, k->topic, m);
+	why = kcat_decode(k, m->payload, m->len, &raw_len);
+	if (why) {
+		damage(k, "value: %s", why);
+		if (k->p->verify)
+			kcat_check_headers(k, NULL);
+		k->damaged++;
+		return;
+	}
+	memcpy(&b, k->buf, sizeof(b));
+	if (k->p->verify)
+		kcat_check_headers(k, &b);
+	if (k->bad)
+		k->damaged++;
+	kcat_records(k, raw_len);
+}
+
+/* Read until done (snapshot), stopped, or a fatal error. */
+static void
+kcat_loop(struct kcat *k)
+{
+	uint64_t last = now_ms();
+
+	while (!kcat_stop && !k->fatal) {
+		rd_kafka_message_t *m;
+
+		if (k->snapshot && k->neof == k->nparts)
+			break;
+		m = rd_kafka_consume_queue(k->q, POLL_MS);
+		rd_kafka_poll(k->rk, 0);   /* error and log callbacks */
+		if (m == NULL) {
+			fflush(stdout);
+			if (k->snapshot && now_ms() - last >= (uint64_t)k->p->timeout_ms) {
+				fprintf(stderr, "sluice-cat: kafka: %" PRIu64 " of %" PRIu64
+					" partitions did not reach their end: nothing came for %d ms (--kafka-timeout)\n",
+					k->nparts - k->neof, k->nparts, k->p->timeout_ms);
+				k->errors++;
+				break;
+			}
+			continue;
+		}
+		last = now_ms();
+		kcat_message(k, m);
+		rd_kafka_message_destroy(m);
+	}
+	if (k->fatal)
+		k->errors++;
+}
+
+int
+cat_kafka(const struct cat_kafka_params *p)
+{
+	static char obuf[1 << 16];
+	struct kcat k;
+	struct sigaction sa;
+	int rc = 2;
+
+	memset(&k, 0, sizeof(k));
+	k.p = p;
+	k.snapshot = p->from_beginning && !p->follow;
+	k.dctx = ZSTD_createDCtx();
+	if (k.dctx == NULL) {
+		fprintf(stderr, "sluice-cat: out of memory\n");
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+
+	if (kcat_connect(&k) != 0 || kcat_assign(&k) != 0)
+		goto out;
+	kcat_loop(&k);
+	if (p->verbose)
+		fprintf(stderr, "kafka: messages=%" PRIu64 " bytes=%" PRIu64 " partitions=%" PRIu64 "\n",
+			k.messages, k.bytes, k.nparts);
+	if (p->count)
+		printf("%" PRIu64 "\n", k.records);
+	if (p->verify)
+		printf("verify: %" PRIu64 " messages, %" PRIu64 " records, %" PRIu64 " damaged%s\n",
+		       k.messages, k.records, k.damaged, k.damaged || k.errors ? "" : ": OK");
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "sluice-cat: write error: %s\n", strerror(errno));
+		goto out;
+	}
+	rc = k.errors ? 2 : k.damaged ? 1 : 0;
+out:
+	kcat_close(&k);
+	return rc;
+}

@@ -20,6 +20,8 @@
 #   MSGS     messages in the backlog (default 2000000)
 #   SHARDS   shards (sources; default 4)
 #   CONFIGS  comma-separated BATCH:INFLIGHT (default 1M:1,1M:4,64K:1,64K:4)
+# Environment: MOCK_ARGS, more sl-kafka-mock options (e.g. "--rtt 20": a
+# broker 20 ms away).
 # Root not needed. ~20 s per batch size to fill, seconds per configuration.
 set -u
 [ $# -ge 1 ] || { sed -n 's/^# \{0,1\}//; /^usage:/,/^Root/p' "$0"; exit 2; }
@@ -48,7 +50,7 @@ proc_cpu() { awk '{ print $14 + $15 }' /proc/"$1"/stat 2>/dev/null || echo 0; }
 
 
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(uptime | sed 's/.*load/load/')"
-echo "# $MSGS messages (realistic sizes, ~140 B), $SHARDS shards, sluice -l 0, mock broker in its own process"
+echo "# $MSGS messages (realistic sizes, ~140 B), $SHARDS shards, mock broker in its own process ${MOCK_ARGS:-}"
 "$GEN" --out "$W/in.pcap" --count "$MSGS" --flows 256 --seed 7 >/dev/null 2>"$W/gen.err" ||
 	{ echo "sluice-gen failed: $(head -3 "$W/gen.err")"; exit 1; }
 
@@ -69,7 +71,8 @@ for cfg in "${cfgs[@]}"; do
 			{ echo "fill failed: $(tail -3 "$out.fill")"; exit 1; }
 	fi
 	[ -n "$MPID" ] && kill -TERM "$MPID" 2>/dev/null && wait "$MPID" 2>/dev/null
-	"$MOCK" --partitions 4 >"$W/mock.out" 2>"$W/mock.err" &
+	# shellcheck disable=SC2086
+	"$MOCK" --partitions 4 ${MOCK_ARGS:-} >"$W/mock.out" 2>"$W/mock.err" &
 	MPID=$!
 	for ((i = 0; i < 100; i++)); do
 		BS=$(sed -n 's/^bootstrap=//p' "$W/mock.out")

@@ -260,7 +260,9 @@ make_conf(struct sl_fwd *f, char *err, size_t errlen)
 	rc |= conf_set(f->conf, "message.max.bytes", v, err, errlen);
 	/* The frames are compressed already. */
 	rc |= conf_set(f->conf, "compression.type", "none", err, errlen);
-	rc |= conf_set(f->conf, "linger.ms", "1", err, errlen);
+	/* A batch is big already: waiting for more only adds a round's
+	 * latency (measured: bench_kafka.sh, docs/BENCHMARKS.md). */
+	rc |= conf_set(f->conf, "linger.ms", "0", err, errlen);
 	if (rc != 0)
 		return -EINVAL;
 	for (i = 0; i < f->p.n_opts; i++) {

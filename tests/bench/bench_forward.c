@@ -2,14 +2,15 @@
 /*
  * bench_forward: the Kafka forwarder alone, on a backlog of segments.
  *
- *   bench_forward OUT BOOTSTRAP INFLIGHT
+ *   bench_forward OUT BOOTSTRAP INFLIGHT [KEY=VALUE...]
  *
  * OUT is a sluice --out tree (filled by sluice, see bench_kafka.sh); every
  * tenant/stream/shard-NN directory becomes a source, its store "published"
  * as closed with every record written (nothing is being written: the whole
  * tree is a backlog). The forwarder ships it all to BOOTSTRAP (any Kafka;
  * the bench uses sl-kafka-mock in its own process), from a fresh
- * checkpoint. Prints one line:
+ * checkpoint; KEY=VALUE are librdkafka properties (as --kafka-opt).
+ * Prints one line:
  *
  *   batches=N records=N bytes=N seconds=S cpu_fwd=S
  *
@@ -150,8 +151,8 @@ main(int argc, char **argv)
 	unsigned int n, i;
 	pthread_t t;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: bench_forward OUT BOOTSTRAP INFLIGHT\n");
+	if (argc < 4) {
+		fprintf(stderr, "usage: bench_forward OUT BOOTSTRAP INFLIGHT [KEY=VALUE...]\n");
 		return 2;
 	}
 	rte_log_set_global_level(RTE_LOG_WARNING);
@@ -171,6 +172,8 @@ main(int argc, char **argv)
 	p.max_frame = 8u << 20;
 	p.src = src;
 	p.n_src = n;
+	p.opts = (const char *const *)&argv[4];
+	p.n_opts = (unsigned int)(argc - 4);
 	f = sl_fwd_create(&p, err, sizeof(err));
 	if (f == NULL) {
 		fprintf(stderr, "bench_forward: %s\n", err);

@@ -21,7 +21,8 @@
 #   SHARDS   shards (sources; default 4)
 #   CONFIGS  comma-separated BATCH:INFLIGHT (default 1M:1,1M:4,64K:1,64K:4)
 # Environment: MOCK_ARGS, more sl-kafka-mock options (e.g. "--rtt 20": a
-# broker 20 ms away).
+# broker 20 ms away); KAFKA_OPTS, librdkafka properties for the forwarder
+# (e.g. "linger.ms=5").
 # Root not needed. ~20 s per batch size to fill, seconds per configuration.
 set -u
 [ $# -ge 1 ] || { sed -n 's/^# \{0,1\}//; /^usage:/,/^Root/p' "$0"; exit 2; }
@@ -80,7 +81,8 @@ for cfg in "${cfgs[@]}"; do
 		sleep 0.05
 	done
 	m0=$(proc_cpu "$MPID")
-	res=$("$BENCH" "$out" "$BS" "$inflight") || { echo "bench_forward failed: $res"; exit 1; }
+	# shellcheck disable=SC2086
+	res=$("$BENCH" "$out" "$BS" "$inflight" ${KAFKA_OPTS:-}) || { echo "bench_forward failed: $res"; exit 1; }
 	m1=$(proc_cpu "$MPID")
 	# Record bytes (uncompressed) of the backlog: the fill's store counters.
 	rawb=$(grep '^store\[' "$out.fill" | grep -o ' bytes_in=[0-9]*' | cut -d= -f2 |

@@ -139,7 +139,7 @@ on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)rk;
 	if (level <= 3)
-		FWD_LOG(ERR, "librdkafka %s: %s\n", fac, buf);
+		FWD_LOG(WARNING, "librdkafka %s: %s\n", fac, buf);
 	else if (level <= 5)
 		FWD_LOG(NOTICE, "librdkafka %s: %s\n", fac, buf);
 	else
@@ -175,7 +175,10 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	(void)rk;
 	if (msg == NULL)
 		return;
-	if (m->err) {
+	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+		/* We purged it (stop, producer restart): not Kafka's answer. */
+		msg->state = MSG_FAILED;
+	} else if (m->err) {
 		msg->state = MSG_FAILED;
 		f->src[msg->src].ctr[SL_FWD_delivery_errors]++;
 		FWD_LOG(ERR, "%s: batch seq %" PRIu64 " not delivered: %s; sent again\n",

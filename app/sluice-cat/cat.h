@@ -78,4 +78,67 @@ struct cat_kafka_params {
  */
 int cat_kafka(const struct cat_kafka_params *p);
 
+/** One header of a Kafka message. */
+struct cat_kafka_hdr {
+	const char *name;          /**< NUL-terminated */
+	const void *value;         /**< NULL: a header without a value */
+	size_t len;                /**< bytes of value */
+};
+
+/**
+ * One consumed Kafka message in plain types: kafka.c fills it from
+ * librdkafka's, a test or a fuzz target from anything. Every pointer is
+ * read only within its length.
+ */
+struct cat_kafka_msg {
+	const char *topic;         /**< for --headers lines and DAMAGE reports */
+	int32_t partition;
+	int64_t offset;
+	const void *value;         /**< NULL (or len 0): an empty value */
+	size_t len;
+	const void *key;           /**< NULL: no key */
+	size_t key_len;
+	int64_t timestamp_ms;
+	int create_time;           /**< timestamp_ms is the producer's CreateTime
+	                                (checked by --verify); else not checked */
+	const struct cat_kafka_hdr *hdrs;   /**< in the order received */
+	size_t nhdrs;
+};
+
+/** Decodes one consumer's messages: a zstd context and a batch buffer. */
+struct cat_kmsg;
+
+/**
+ * A message decoder.
+ * @param p    the options used per message: fmt, count, verify, headers,
+ *             since_ns, until_ns (read at each cat_kmsg_process(), so it
+ *             must outlive the decoder)
+ * @param out  records and --headers lines
+ * @param err  DAMAGE lines
+ * @return the decoder, or NULL: out of memory.
+ */
+struct cat_kmsg *cat_kmsg_create(const struct cat_kafka_params *p, FILE *out, FILE *err);
+
+/** Free a decoder; NULL is a no-op. */
+void cat_kmsg_free(struct cat_kmsg *k);
+
+/**
+ * What sluice-cat --kafka does with one message: with p->headers its
+ * --headers line; the value decoded as one batch (one zstd data frame with
+ * a content checksum and a content size of at most SL_SEG_MAX_RAW, then
+ * sl_batch_check()); with p->verify its headers, key and timestamp checked
+ * against that batch; the batch's records within since/until counted, and
+ * printed in p->fmt unless p->count, p->verify or p->headers. Each problem
+ * is one line "sluice-cat: DAMAGE kafka TOPIC/PARTITION@OFFSET: WHAT" on
+ * the decoder's err.
+ * @param k     decoder
+ * @param m     the message
+ * @param nrec  out: its records counted (0 when the value is not a good
+ *              batch)
+ * @return 0, or 1: the message is damaged. A value that is not a good
+ *   batch has none of its records counted or printed; headers that
+ *   disagree with a good batch (p->verify) leave its records counted.
+ */
+int cat_kmsg_process(struct cat_kmsg *k, const struct cat_kafka_msg *m, uint64_t *nrec);
+
 #endif /* SL_CAT_H */

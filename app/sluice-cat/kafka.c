@@ -22,6 +22,10 @@
  * the bound of the decompression buffer), decompressing to exactly that
  * size, and sl_batch_check(). With --verify the headers and the key must
  * agree with the batch too.
+ *
+ * That per-message work (cat_kmsg_*) sees no librdkafka type: the consumer
+ * loop hands it a struct cat_kafka_msg, and so can a fuzz target
+ * (tests/fuzz/fuzz_kafka_msg.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -85,16 +89,23 @@ struct kcat {
 	uint64_t nparts, neof;
 	int fatal;                 /* a fatal consumer error: stop */
 
+	struct cat_kmsg *km;       /* decodes each message */
+	struct cat_kafka_hdr *hdrs;   /* the current message's headers */
+	size_t hcap;
+
+	uint64_t messages, bytes, records, damaged, errors;
+};
+
+struct cat_kmsg {
+	const struct cat_kafka_params *p;
+	FILE *out, *err;
 	ZSTD_DCtx *dctx;
 	uint8_t *buf;              /* decompressed batch */
 	size_t cap;
 
 	/* The message being looked at, for damage(). */
-	const rd_kafka_message_t *m;
-	const char *topic;
+	const struct cat_kafka_msg *m;
 	int bad;
-
-	uint64_t messages, bytes, records, damaged, errors;
 };
 
 static volatile sig_atomic_t kcat_stop;
@@ -116,17 +127,17 @@ now_ms(void)
 
 /* One problem of the current message: reported, and the message is damaged. */
 static void __attribute__((format(printf, 2, 3)))
-damage(struct kcat *k, const char *fmt, ...)
+damage(struct cat_kmsg *k, const char *fmt, ...)
 {
-	char what[512];
+	char what[640];            /* the longest: two shown values (key) */
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	/* One write: librdkafka's threads log on stderr too. */
-	fprintf(stderr, "sluice-cat: DAMAGE kafka %s/%" PRId32 "@%" PRId64 ": %s\n",
-		k->topic, k->m->partition, k->m->offset, what);
+	fprintf(k->err, "sluice-cat: DAMAGE kafka %s/%" PRId32 "@%" PRId64 ": %s\n",
+		k->m->topic, k->m->partition, k->m->offset, what);
 	k->bad = 1;
 }
 
@@ -379,8 +390,8 @@ kcat_close(struct kcat *k)
 		rd_kafka_queue_destroy(k->q);
 	if (k->rk)
 		rd_kafka_destroy(k->rk);
-	ZSTD_freeDCtx(k->dctx);
-	free(k->buf);
+	cat_kmsg_free(k->km);
+	free(k->hdrs);
 }
 
 /*
@@ -388,7 +399,7 @@ kcat_close(struct kcat *k)
  * @return NULL and *raw_len, or why the value is not one good batch.
  */
 static const char *
-kcat_decode(struct kcat *k, const uint8_t *v, size_t len, size_t *raw_len)
+kmsg_decode(struct cat_kmsg *k, const uint8_t *v, size_t len, size_t *raw_len)
 {
 	unsigned long long csz;
 	uint64_t size = 0;
@@ -436,29 +447,26 @@ kcat_decode(struct kcat *k, const uint8_t *v, size_t len, size_t *raw_len)
 
 /* --headers: TOPIC PARTITION OFFSET key=KEY name=value... bytes=N */
 static void
-put_header_line(FILE *f, const char *topic, const rd_kafka_message_t *m)
+put_header_line(FILE *f, const struct cat_kafka_msg *m)
 {
-	rd_kafka_headers_t *hs = NULL;
-	const void *val;
-	const char *name;
-	size_t n, i;
+	size_t i;
 
-	fprintf(f, "%s %" PRId32 " %" PRId64 " key=", topic, m->partition, m->offset);
+	fprintf(f, "%s %" PRId32 " %" PRId64 " key=", m->topic, m->partition, m->offset);
 	put_escaped(f, m->key, m->key ? m->key_len : 0);
-	if (rd_kafka_message_headers(m, &hs) == RD_KAFKA_RESP_ERR_NO_ERROR)
-		for (i = 0; rd_kafka_header_get_all(hs, i, &name, &val, &n) ==
-			    RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
-			fputc(' ', f);
-			put_escaped(f, name, strlen(name));
-			fputc('=', f);
-			put_escaped(f, val, val ? n : 0);
-		}
+	for (i = 0; i < m->nhdrs; i++) {
+		const struct cat_kafka_hdr *h = &m->hdrs[i];
+
+		fputc(' ', f);
+		put_escaped(f, h->name, strlen(h->name));
+		fputc('=', f);
+		put_escaped(f, h->value, h->value ? h->len : 0);
+	}
 	fprintf(f, " bytes=%zu\n", m->len);
 }
 
 /* A header that must be a decimal. @return 0 with *out, or -1 (reported). */
 static int
-hdr_num(struct kcat *k, enum kh id, const char *v, size_t n, uint64_t *out)
+hdr_num(struct cat_kmsg *k, enum kh id, const char *v, size_t n, uint64_t *out)
 {
 	char sb[4 * SHOW_MAX + 8];
 
@@ -472,36 +480,33 @@ hdr_num(struct kcat *k, enum kh id, const char *v, size_t n, uint64_t *out)
 
 /* --verify: the headers, key and timestamp against the batch @p b (NULL: bad value). */
 static void
-kcat_check_headers(struct kcat *k, const struct sl_batch_hdr *b)
+kmsg_check_headers(struct cat_kmsg *k, const struct sl_batch_hdr *b)
 {
-	const rd_kafka_message_t *m = k->m;
+	const struct cat_kafka_msg *m = k->m;
 	const char *v[KH_MAX] = { NULL };
 	size_t n[KH_MAX] = { 0 };
 	int seen[KH_MAX] = { 0 };
 	uint64_t num[KH_MAX] = { 0 };
 	int ok_num[KH_MAX] = { 0 };
-	char sb[4 * SHOW_MAX + 8], name[SL_SEG_NAME_MAX + 1], key[128];
-	rd_kafka_headers_t *hs = NULL;
-	rd_kafka_timestamp_type_t tstype;
-	const char *hname;
-	const void *hval;
-	size_t hn, i;
-	int64_t ts;
+	char sb[4 * SHOW_MAX + 8], sb2[4 * SHOW_MAX + 8], name[SL_SEG_NAME_MAX + 1];
+	char key[SHOW_MAX + 8];
+	size_t i;
 	int id, kl;
 
-	if (rd_kafka_message_headers(m, &hs) == RD_KAFKA_RESP_ERR_NO_ERROR)
-		for (i = 0; rd_kafka_header_get_all(hs, i, &hname, &hval, &hn) ==
-			    RD_KAFKA_RESP_ERR_NO_ERROR; i++)
-			for (id = 0; id < KH_MAX; id++) {
-				if (strcmp(hname, kh_names[id]) != 0)
-					continue;
-				if (seen[id]++ == 0) {
-					v[id] = hval ? hval : "";
-					n[id] = hval ? hn : 0;
-				} else if (seen[id] == 2) {
-					damage(k, "header %s appears more than once", kh_names[id]);
-				}
+	for (i = 0; i < m->nhdrs; i++) {
+		const struct cat_kafka_hdr *h = &m->hdrs[i];
+
+		for (id = 0; id < KH_MAX; id++) {
+			if (strcmp(h->name, kh_names[id]) != 0)
+				continue;
+			if (seen[id]++ == 0) {
+				v[id] = h->value ? h->value : "";
+				n[id] = h->value ? h->len : 0;
+			} else if (seen[id] == 2) {
+				damage(k, "header %s appears more than once", kh_names[id]);
 			}
+		}
+	}
 	for (id = 0; id < KH_MAX; id++)
 		if (!seen[id])
 			damage(k, "header %s missing", kh_names[id]);
@@ -559,25 +564,30 @@ kcat_check_headers(struct kcat *k, const struct sl_batch_hdr *b)
 		damage(k, "header sluice.segment=%" PRIu64 " starts after the batch (seq %" PRIu64 ")",
 		       num[KH_SEGMENT], b->first_seq);
 	if (v[KH_NODE] && n[KH_NODE] > 0 && n[KH_NODE] <= SHOW_MAX) {
-		kl = snprintf(key, sizeof(key), "%.*s/%u", (int)n[KH_NODE], v[KH_NODE], b->shard);
+		/* The node's bytes as they are (a NUL must not cut the key
+		 * short), and shown escaped like every header. */
+		memcpy(key, v[KH_NODE], n[KH_NODE]);
+		kl = (int)n[KH_NODE] + snprintf(key + n[KH_NODE], sizeof(key) - n[KH_NODE], "/%u",
+						 b->shard);
 		if (m->key == NULL || m->key_len != (size_t)kl || memcmp(m->key, key, (size_t)kl) != 0)
-			damage(k, "key '%s' is not node/shard '%s'",
-			       m->key ? show(m->key, m->key_len, sb, sizeof(sb)) : "", key);
+			damage(k, "key '%s' is not node/shard '%s/%u'",
+			       m->key ? show(m->key, m->key_len, sb, sizeof(sb)) : "",
+			       show(v[KH_NODE], n[KH_NODE], sb2, sizeof(sb2)), b->shard);
 	}
-	ts = rd_kafka_message_timestamp(m, &tstype);
-	if (tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME && ts != (int64_t)(b->max_ns / 1000000u))
+	if (m->create_time && m->timestamp_ms != (int64_t)(b->max_ns / 1000000u))
 		damage(k, "timestamp %" PRId64 " ms is not the batch's last receive time (%" PRIu64 " ms)",
-		       ts, b->max_ns / 1000000u);
+		       m->timestamp_ms, b->max_ns / 1000000u);
 }
 
-/* The records of the good batch in k->buf: filtered, counted, printed. */
-static void
-kcat_records(struct kcat *k, size_t raw_len)
+/* The records of the good batch in k->buf: filtered, printed. @return how many counted. */
+static uint64_t
+kmsg_records(struct cat_kmsg *k, size_t raw_len)
 {
 	const struct cat_kafka_params *p = k->p;
 	struct sl_batch_hdr b;
 	struct sl_reader_rec r;
 	size_t pos = sizeof(b);
+	uint64_t n = 0;
 	uint32_t i;
 
 	memcpy(&b, k->buf, sizeof(b));
@@ -590,14 +600,71 @@ kcat_records(struct kcat *k, size_t raw_len)
 		pos += sl_rec_size(rec->len);
 		if (rec->rx_ns < p->since_ns || (p->until_ns && rec->rx_ns >= p->until_ns))
 			continue;
-		k->records++;
+		n++;
 		if (p->count || p->verify || p->headers)
 			continue;
 		r.rec = rec;
 		r.msg = (const uint8_t *)(rec + 1);
 		r.seq = b.first_seq + i;
-		cat_put_rec(stdout, p->fmt, &r);
+		cat_put_rec(k->out, p->fmt, &r);
 	}
+	return n;
+}
+
+struct cat_kmsg *
+cat_kmsg_create(const struct cat_kafka_params *p, FILE *out, FILE *err)
+{
+	struct cat_kmsg *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		return NULL;
+	k->p = p;
+	k->out = out;
+	k->err = err;
+	k->dctx = ZSTD_createDCtx();
+	if (k->dctx == NULL) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void
+cat_kmsg_free(struct cat_kmsg *k)
+{
+	if (k == NULL)
+		return;
+	ZSTD_freeDCtx(k->dctx);
+	free(k->buf);
+	free(k);
+}
+
+int
+cat_kmsg_process(struct cat_kmsg *k, const struct cat_kafka_msg *m, uint64_t *nrec)
+{
+	struct sl_batch_hdr b;
+	const char *why;
+	size_t raw_len = 0;
+
+	*nrec = 0;
+	k->m = m;
+	k->bad = 0;
+	if (k->p->headers)
+		put_header_line(k->out, m);
+	why = kmsg_decode(k, m->value, m->len, &raw_len);
+	if (why) {
+		damage(k, "value: %s", why);
+		if (k->p->verify)
+			kmsg_check_headers(k, NULL);
+		k->m = NULL;
+		return 1;
+	}
+	memcpy(&b, k->buf, sizeof(b));
+	if (k->p->verify)
+		kmsg_check_headers(k, &b);
+	*nrec = kmsg_records(k, raw_len);
+	k->m = NULL;
+	return k->bad;
 }
 
 static struct ktopic *
@@ -612,14 +679,49 @@ topic_of(struct kcat *k, const rd_kafka_message_t *m)
 	return NULL;
 }
 
+/*
+ * The headers of @p m into k->hdrs, *n of them (librdkafka's pointers,
+ * valid while @p m is). @return 0, or -1: out of memory (reported).
+ */
+static int
+kcat_headers(struct kcat *k, const rd_kafka_message_t *m, size_t *n)
+{
+	rd_kafka_headers_t *hs = NULL;
+	struct cat_kafka_hdr *h;
+	size_t cnt, i;
+
+	*n = 0;
+	if (rd_kafka_message_headers(m, &hs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 0;
+	cnt = rd_kafka_header_cnt(hs);
+	if (cnt > k->hcap) {
+		h = realloc(k->hdrs, cnt * sizeof(*h));
+		if (h == NULL) {
+			fprintf(stderr, "sluice-cat: out of memory\n");
+			return -1;
+		}
+		k->hdrs = h;
+		k->hcap = cnt;
+	}
+	for (i = 0; i < cnt; i++) {
+		h = &k->hdrs[i];
+		if (rd_kafka_header_get_all(hs, i, &h->name, &h->value, &h->len) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR)
+			break;
+	}
+	*n = i;
+	return 0;
+}
+
 static void
 kcat_message(struct kcat *k, const rd_kafka_message_t *m)
 {
 	struct ktopic *kt = topic_of(k, m);
 	uint8_t *st = NULL;
-	struct sl_batch_hdr b;
-	const char *why;
-	size_t raw_len = 0;
+	struct cat_kafka_msg pm;
+	rd_kafka_timestamp_type_t tstype;
+	uint64_t nrec;
+	size_t nh;
 
 	if (kt && m->partition >= 0 && m->partition < kt->nslots)
 		st = &kt->state[m->partition];
@@ -643,25 +745,24 @@ kcat_message(struct kcat *k, const rd_kafka_message_t *m)
 	}
 	k->messages++;
 	k->bytes += m->len;
-	k->m = m;
-	k->topic = kt ? kt->name : rd_kafka_topic_name(m->rkt);
-	k->bad = 0;
-	if (k->p->headers)
-		put_header_line(stdout, k->topic, m);
-	why = kcat_decode(k, m->payload, m->len, &raw_len);
-	if (why) {
-		damage(k, "value: %s", why);
-		if (k->p->verify)
-			kcat_check_headers(k, NULL);
-		k->damaged++;
+	if (kcat_headers(k, m, &nh) != 0) {
+		k->errors++;
 		return;
 	}
-	memcpy(&b, k->buf, sizeof(b));
-	if (k->p->verify)
-		kcat_check_headers(k, &b);
-	if (k->bad)
-		k->damaged++;
-	kcat_records(k, raw_len);
+	memset(&pm, 0, sizeof(pm));
+	pm.topic = kt ? kt->name : rd_kafka_topic_name(m->rkt);
+	pm.partition = m->partition;
+	pm.offset = m->offset;
+	pm.value = m->payload;
+	pm.len = m->len;
+	pm.key = m->key;
+	pm.key_len = m->key_len;
+	pm.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+	pm.create_time = tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME;
+	pm.hdrs = k->hdrs;
+	pm.nhdrs = nh;
+	k->damaged += (uint64_t)cat_kmsg_process(k->km, &pm, &nrec);
+	k->records += nrec;
 }
 
 /* Read until done (snapshot), stopped, or a fatal error. */
@@ -707,8 +808,8 @@ cat_kafka(const struct cat_kafka_params *p)
 	memset(&k, 0, sizeof(k));
 	k.p = p;
 	k.snapshot = p->from_beginning && !p->follow;
-	k.dctx = ZSTD_createDCtx();
-	if (k.dctx == NULL) {
+	k.km = cat_kmsg_create(p, stdout, stderr);
+	if (k.km == NULL) {
 		fprintf(stderr, "sluice-cat: out of memory\n");
 		return 2;
 	}

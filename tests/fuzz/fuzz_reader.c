@@ -25,6 +25,8 @@
 
 #include <zstd.h>
 
+#include "fuzz_batch.h"
+#include "fuzz_util.h"
 #include "sl_reader.h"
 #include "sl_segment.h"
 
@@ -96,51 +98,17 @@ put_skip(struct recipe *rc, uint32_t magic, const void *p, uint32_t n)
 	put(rc, p, n);
 }
 
-/*
- * Make @p n bytes at raw[] a consistent batch: header fields, records cut
- * to fit, nrec and the time range counted.
- */
-static size_t
-fix_batch(struct recipe *rc, size_t n)
+
+/* The recipe's first_seq and shard into the batch at raw[]. */
+static void
+set_ids(const struct recipe *rc)
 {
 	struct sl_batch_hdr b;
-	uint64_t mn = UINT64_MAX, mx = 0;
-	uint32_t nrec = 0;
-	size_t pos = sizeof(b);
 
-	if (n < sizeof(b)) {
-		memset(raw + n, 0, sizeof(b) - n);
-		n = sizeof(b);
-	}
-	while (pos < n) {
-		struct sl_rec r;
-
-		if (n - pos < sizeof(r)) {
-			n = pos;
-			break;
-		}
-		memcpy(&r, raw + pos, sizeof(r));
-		if (r.len > n - pos - sizeof(r)) {
-			r.len = (uint32_t)(n - pos - sizeof(r));
-			memcpy(raw + pos, &r, sizeof(r));
-		}
-		mn = r.rx_ns < mn ? r.rx_ns : mn;
-		mx = r.rx_ns > mx ? r.rx_ns : mx;
-		nrec++;
-		pos += sizeof(r) + r.len;
-	}
 	memcpy(&b, raw, sizeof(b));
-	b.magic = SL_BATCH_MAGIC;
-	b.version = SL_FORMAT_VERSION;
-	b.hdr_len = sizeof(b);
-	b.nrec = nrec;
-	b.raw_len = (uint32_t)n;
 	b.first_seq = rc->seq;
-	b.min_ns = nrec ? mn : 0;
-	b.max_ns = nrec ? mx : 0;
 	b.shard = rc->shard;
 	memcpy(raw, &b, sizeof(b));
-	return n;
 }
 
 static void
@@ -150,8 +118,10 @@ put_data(struct recipe *rc, uint8_t op, const uint8_t *p, size_t n)
 	size_t z;
 
 	memcpy(raw, p, n);
-	if (op & 0x04)
-		n = fix_batch(rc, n);
+	if (op & 0x04) {
+		n = fuzz_fix_batch(raw, n);
+		set_ids(rc);
+	}
 	if ((op & 0x20) && n > 0)          /* one content bit wrong */
 		raw[raw[n - 1] % n] ^= 1u << (raw[0] & 7);
 	ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);

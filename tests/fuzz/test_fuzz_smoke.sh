@@ -24,7 +24,7 @@ if [ ! -f "$bdir/build.ninja" ]; then
 	CC=clang meson setup "$bdir" "$repo" -Dfuzz=true >"$log" 2>&1 ||
 		{ echo "not ok - configure the fuzz build"; sed 's/^/# /' "$log" | tail -20; exit 1; }
 fi
-if ninja -C "$bdir" tests/fuzz/fuzz_decode tests/fuzz/fuzz_reader tests/fuzz/fuzz_parse tests/fuzz/fuzz_rules tests/fuzz/fuzz_framing tests/fuzz/fuzz_tcp tests/fuzz/fuzz_tenant tests/fuzz/fuzz_http >"$log" 2>&1; then
+if ninja -C "$bdir" tests/fuzz/fuzz_decode tests/fuzz/fuzz_reader tests/fuzz/fuzz_parse tests/fuzz/fuzz_rules tests/fuzz/fuzz_framing tests/fuzz/fuzz_tcp tests/fuzz/fuzz_tenant tests/fuzz/fuzz_http tests/fuzz/fuzz_kafka_msg >"$log" 2>&1; then
 	echo "ok - fuzz targets build with clang (ASan, UBSan)"
 else
 	echo "not ok - fuzz targets build"; sed 's/^/# /' "$log" | tail -20; exit 1
@@ -32,7 +32,7 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fail=0
-for t in decode reader parse rules framing tcp tenant http; do
+for t in decode reader parse rules framing tcp tenant http kafka_msg; do
 	bin="$bdir/tests/fuzz/fuzz_$t"
 	corpus="$here/corpus/$t"
 	n=$(find "$corpus" -type f | wc -l)

@@ -3,8 +3,9 @@
  * sluice-cat: print the records of sluice segments (raw, text or JSON),
  * count them, verify the segments, or sum them up per stream (--stats,
  * stats.c). With --kafka it reads the batches sluice forwards to Kafka
- * instead (kafka.c: one message per batch, checked like a frame on disk)
- * and prints them the same way. No EAL: this is an offline tool.
+ * instead (kafka.c consumes, kafka_msg.c checks each message: one per
+ * batch, checked like a frame on disk) and prints them the same way. No
+ * EAL: this is an offline tool.
  *
  * Exit: 0 ok; 1 damage found (--verify; with --kafka also a message whose
  * value is not a good batch); 2 usage or read errors.

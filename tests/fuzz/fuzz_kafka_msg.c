@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target for what sluice-cat --kafka does with one consumed
- * message (cat_kmsg_process(), app/sluice-cat/kafka.c) and the record
+ * message (cat_kmsg_process(), app/sluice-cat/kafka_msg.c) and the record
  * printers it calls (cat_put_rec(), main.c): whatever a hostile or corrupt
  * message holds (value, key, headers, timestamp), it is reported, never a
  * crash, a read past what was received, a leak or undefined behaviour.

@@ -67,7 +67,7 @@ enum sl_fwd_counter {
 	X(checkpoint_errors, "checkpoint writes that failed (logged); sending waits until one succeeds") \
 	X(producer_restarts, "producers re-created after a fatal error (logged)") \
 	X(kafka_errors,      "errors librdkafka reported (logged, at most one line a second)") \
-	X(brokers_down,      "1 while librdkafka reports every broker down (a gauge)") \
+	X(brokers_down,      "1 from librdkafka reporting every broker down until a batch is delivered again (a gauge)") \
 	X(inflight_bytes,    "bytes sent, not yet acknowledged (a gauge)")
 
 #define SL_FWDK_CTR_ENUM(name, help) SL_FWDK_ ## name,

@@ -126,6 +126,47 @@ test_bad_values_name_their_flag(void)
 	return 0;
 }
 
+/* The Kafka flags: defaults, the topic template, KEY=VALUE, the window,
+ * the node name; --kafka-* without --kafka. */
+static int
+test_kafka_flags(void)
+{
+	SL_ASSERT_EQ(PARSE("--out", "d"), 0);
+	SL_ASSERT(o.kafka == NULL && o.kafka_topic == NULL && o.n_kafka_opts == 0);
+	SL_ASSERT_EQ(o.kafka_inflight, 1);
+	SL_ASSERT_EQ(o.kafka_drain_ms, 5000);
+	SL_ASSERT(o.node_id[0] != '\0');
+	SL_ASSERT_EQ(PARSE("--out", "d", "--kafka", "k1:9092,k2:9092", "--kafka-topic",
+			   "logs.{tenant}.{stream}.{shard}", "--kafka-opt", "acks=all",
+			   "--kafka-opt", "security.protocol=SSL", "--kafka-inflight", "8",
+			   "--kafka-drain-ms", "0", "--node-id", "edge-7"), 0);
+	SL_ASSERT(strcmp(o.kafka, "k1:9092,k2:9092") == 0);
+	SL_ASSERT(strcmp(o.kafka_topic, "logs.{tenant}.{stream}.{shard}") == 0);
+	SL_ASSERT_EQ(o.n_kafka_opts, 2);
+	SL_ASSERT(strcmp(o.kafka_opts[1], "security.protocol=SSL") == 0);
+	SL_ASSERT_EQ(o.kafka_inflight, 8);
+	SL_ASSERT_EQ(o.kafka_drain_ms, 0);
+	SL_ASSERT(strcmp(o.node_id, "edge-7") == 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka", "k:1", "--kafka-topic", "a/b"),
+				  "--kafka-topic"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka", "k:1", "--kafka-topic", "x.{who}"),
+				  "--kafka-topic"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka", "k:1", "--kafka-opt", "acks"),
+				  "--kafka-opt"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka", "k:1", "--kafka-opt", "=1"),
+				  "--kafka-opt"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka", "k:1", "--kafka-inflight", "0"),
+				  "--kafka-inflight"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka", "k:1", "--kafka-inflight", "65"),
+				  "--kafka-inflight"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka", "k:1", "--node-id", "a b"),
+				  "--node-id"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka", ""), "--kafka"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka-topic", "t"), "--kafka"), 0);
+	SL_ASSERT_EQ(expect_error(PARSE("--out", "d", "--kafka-opt", "a=b"), "--kafka"), 0);
+	return 0;
+}
+
 /* The TCP flags: limits, durations with units, sizes; --tcp none. */
 static int
 test_tcp_flags(void)
@@ -215,6 +256,7 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_bad_values_name_their_flag),
 	SL_TEST(test_segment_age_takes_ms_and_units),
 	SL_TEST(test_tcp_flags),
+	SL_TEST(test_kafka_flags),
 	SL_TEST(test_one_lcore_carries_every_role),
 };
 

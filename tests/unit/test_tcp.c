@@ -561,6 +561,108 @@ test_halfopen_entries_expire(void)
 	return tt_close(&c);
 }
 
+/*
+ * The handshake's ACK is lost; the peer, established, sends data. A late
+ * duplicate of its SYN (old timestamp) still gets the same SYN-ACK; the
+ * data comes reordered, the first segment to arrive not at rcv_nxt and with
+ * a newer timestamp than the one behind it: the first acceptable ACK ends
+ * the handshake (RFC 9293 3.10.7.4), PAWS drops nothing (both are newer
+ * than the SYN's), everything is delivered and the entry does not expire.
+ */
+static int
+test_lost_handshake_ack_reordered_data_completes_the_handshake(void)
+{
+	struct sl_tcp_params p = tt_params();
+	struct tt_ctx c;
+	struct tt_peer pr;
+	struct tt_pkt k = { 0 };
+	struct sl_dgram a, b;
+	struct tt_opts o;
+	uint32_t iss, syn_ts;
+
+	TT_OK(tt_open(&c, &p));
+	tt_stream(stream, 2000, 17);
+	tt_peer_init(&pr, &c, false, 40130, TT_PORT, TT_OFFER_ALL);
+	syn_ts = pr.tsval;
+	TT_OK(tt_send_syn(&pr));
+	SL_ASSERT_EQ(tt_next(&pr, &k), 1);
+	iss = k.seq;
+	(void)tt_seg_opts(&pr); /* the handshake's ACK: lost */
+	c.now += TT_MS(5);
+	/* A duplicate of the SYN, its original timestamp. */
+	o = tt_syn_opts(&pr);
+	o.tsval = syn_ts;
+	TT_OK(tt_send(&pr, TT_SYN, pr.isn, 0, &o, NULL, 0));
+	SL_ASSERT_EQ(tt_next(&pr, &k), 1);
+	SL_ASSERT_EQ(k.flags, TT_SYN | TT_ACK);
+	SL_ASSERT_EQ(k.seq, iss);
+	SL_ASSERT_EQ(TT_CTR(&c, syn_dup), 1);
+	SL_ASSERT_EQ(tt_gauges(&c).halfopen, 1);
+	/* Data [0, 1000) then [1000, 2000) sent, the second arrives first. */
+	TT_OK(tt_mk_data(&pr, &a, stream, 0, tt_stream_cut(stream, 1000), 0));
+	TT_OK(tt_mk_data(&pr, &b, stream, tt_stream_cut(stream, 1000),
+			 2000 - tt_stream_cut(stream, 1000), 0));
+	c.now += TT_MS(400);
+	tt_input(&c, &b, 1);
+	SL_ASSERT_EQ(TT_CTR(&c, conn_opened), 1);
+	SL_ASSERT_EQ(tt_gauges(&c).halfopen, 0);
+	tt_take_all(&pr, NULL); /* the SACK */
+	tt_input(&c, &a, 1);
+	SL_ASSERT_EQ(TT_CTR(&c, drop_paws), 0);
+	TT_OK(tt_check_delivered(&pr, stream, 2000));
+	/* Past the half-open timeout: still there, nothing reset. */
+	tt_poll(&c, TT_MS(12000));
+	SL_ASSERT_EQ(TT_CTR(&c, halfopen_expired), 0);
+	SL_ASSERT_EQ(TT_CTR(&c, rst_sent), 0);
+	SL_ASSERT_EQ(tt_gauges(&c).conns, 1);
+	tt_take_all(&pr, NULL);
+	TT_OK(send_str(&pr, 2000, "<13>late line\n", 0));
+	SL_ASSERT_EQ(TT_CTR(&c, drop_no_conn), 0);
+	tt_discard_all();
+	return tt_close(&c);
+}
+
+/*
+ * The handshake's ACK and the peer's data are lost for 9.9 s (its RTO
+ * backs off); the retransmission, a much newer timestamp, still completes
+ * the handshake before the 10 s half-open timeout, and the connection
+ * outlives the timeout. The same data 100 ms later is a duplicate.
+ */
+static int
+test_data_late_in_syn_rcvd_completes_before_the_timeout(void)
+{
+	struct sl_tcp_params p = tt_params();
+	struct tt_ctx c;
+	struct tt_peer pr;
+	struct tt_pkt k = { 0 };
+	uint32_t len;
+
+	p.halfopen_ms = 10000;
+	TT_OK(tt_open(&c, &p));
+	tt_stream(stream, 1000, 19);
+	len = tt_stream_cut(stream, 1000);
+	tt_peer_init(&pr, &c, true, 40131, TT_PORT, TT_OFFER_ALL);
+	TT_OK(tt_send_syn(&pr));
+	SL_ASSERT_EQ(tt_next(&pr, &k), 1);
+	tt_poll(&c, TT_MS(9900));
+	SL_ASSERT_EQ(tt_gauges(&c).halfopen, 1);
+	pr.tsval += 9900; /* the peer's millisecond clock */
+	TT_OK(tt_send_data(&pr, stream, 0, len, 0));
+	SL_ASSERT_EQ(TT_CTR(&c, conn_opened), 1);
+	SL_ASSERT_EQ(TT_CTR(&c, drop_paws), 0);
+	TT_OK(tt_check_delivered(&pr, stream, len));
+	tt_poll(&c, TT_MS(100));
+	tt_take_all(&pr, NULL);
+	TT_OK(tt_send_data(&pr, stream, 0, len, 0));
+	SL_ASSERT_EQ(TT_CTR(&c, retrans_segs), 1);
+	tt_poll(&c, TT_MS(1000));
+	SL_ASSERT_EQ(TT_CTR(&c, halfopen_expired), 0);
+	SL_ASSERT_EQ(TT_CTR(&c, rst_sent), 0);
+	SL_ASSERT_EQ(tt_gauges(&c).conns, 1);
+	tt_discard_all();
+	return tt_close(&c);
+}
+
 /* ------------------------------------------------------------------ */
 /* Parameters                                                           */
 /* ------------------------------------------------------------------ */
@@ -616,6 +718,8 @@ static const struct sl_test_case cases[] = {
 	SL_TEST(test_syn_cookies_when_halfopen_table_is_full),
 	SL_TEST(test_wrong_syn_cookie_gets_rst),
 	SL_TEST(test_halfopen_entries_expire),
+	SL_TEST(test_lost_handshake_ack_reordered_data_completes_the_handshake),
+	SL_TEST(test_data_late_in_syn_rcvd_completes_before_the_timeout),
 };
 
 

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <stddef.h>
 
 #include "fwd_private.h"
@@ -52,30 +51,6 @@ ent_ok(const struct ckpt_ent *e)
 		e->crc == sl_crc32c(e, offsetof(struct ckpt_ent, crc)) &&
 		memchr(e->tenant, '\0', sizeof(e->tenant)) != NULL &&
 		memchr(e->stream, '\0', sizeof(e->stream)) != NULL;
-}
-
-/* The smallest first seq among the segments of @p dir; UINT64_MAX: none. */
-static uint64_t
-first_on_disk(const char *dir)
-{
-	uint64_t best = UINT64_MAX;
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return best;
-	while ((de = readdir(d)) != NULL) {
-		char *end;
-		uint64_t v;
-
-		if (strlen(de->d_name) != 24 || strcmp(de->d_name + 20, ".zst") != 0)
-			continue;
-		v = strtoull(de->d_name, &end, 10);
-		if (end == de->d_name + 20 && v < best)
-			best = v;
-	}
-	closedir(d);
-	return best;
 }
 
 int
@@ -140,7 +115,7 @@ fwd_ckpt_open(struct sl_fwd *f, char *err, size_t errlen)
 			/* New source: everything on disk goes. */
 			s->ckpt_pos = f->ckpt_slots++;
 			s->ckpt_gen = 0;
-			s->acked = first_on_disk(s->dir);
+			s->acked = fwd_seg_find(s->dir, 0);   /* the first on disk */
 			if (s->acked == UINT64_MAX || s->acked > pub.next_seq)
 				s->acked = pub.next_seq;
 			s->sent = s->acked;

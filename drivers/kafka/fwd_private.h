@@ -134,6 +134,11 @@ uint64_t fwd_wall_ns(void);
  * caller), 0 nothing now, -errno a read error (logged, counted).
  */
 int fwd_seg_next(struct sl_fwd *f, struct fwd_src *s, struct fwd_frame *fr);
+/**
+ * The segment of @p dir holding @p seq: the largest first seq <= seq, else
+ * the smallest above it (a gap). @return its first seq, UINT64_MAX: none.
+ */
+uint64_t fwd_seg_find(const char *dir, uint64_t seq);
 /** Close the segment being read (rewind, stop). */
 void fwd_seg_close(struct fwd_src *s);
 /** Frames and bytes on disk from @p s->next on (the backlog at start). */

@@ -41,27 +41,17 @@ fwd_seg_close(struct fwd_src *s)
 	s->ii = 0;
 }
 
-/*
- * The segment holding @p seq: the largest first seq <= seq, else the
- * smallest above it (a gap). @return its first seq, UINT64_MAX: none.
- */
-static uint64_t
-find_segment(const char *dir, uint64_t seq)
+uint64_t
+fwd_seg_find(const char *dir, uint64_t seq)
 {
-	uint64_t below = UINT64_MAX, above = UINT64_MAX;
+	uint64_t below = UINT64_MAX, above = UINT64_MAX, v;
 	struct dirent *de;
 	DIR *d = opendir(dir);
 
 	if (d == NULL)
 		return UINT64_MAX;
 	while ((de = readdir(d)) != NULL) {
-		char *end;
-		uint64_t v;
-
-		if (strlen(de->d_name) != 24 || strcmp(de->d_name + 20, ".zst") != 0)
-			continue;
-		v = strtoull(de->d_name, &end, 10);
-		if (end != de->d_name + 20)
+		if (!sl_seg_file_seq(de->d_name, &v))
 			continue;
 		if (v <= seq && (below == UINT64_MAX || v > below))
 			below = v;
@@ -147,7 +137,7 @@ open_segment(struct sl_fwd *f, struct fwd_src *s, const struct sl_store_pub *pub
 	uint64_t first;
 	int rc;
 
-	first = find_segment(s->dir, s->next);
+	first = fwd_seg_find(s->dir, s->next);
 	if (first == UINT64_MAX) {
 		/* Nothing on disk although the store has records beyond next:
 		 * deleted (retention's gate says so) or lost. */
@@ -428,14 +418,10 @@ fwd_seg_backlog(struct sl_fwd *f, struct fwd_src *s)
 		struct stat st;
 		uint64_t first;
 		uint32_t i;
-		char *end;
 
-		if (strlen(de->d_name) != 24 || strcmp(de->d_name + 20, ".zst") != 0)
+		if (!sl_seg_file_seq(de->d_name, &first))
 			continue;
-		first = strtoull(de->d_name, &end, 10);
-		if (end != de->d_name + 20)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
+		snprintf(path, sizeof(path), "%s/%020" PRIu64 ".zst", s->dir, first);
 		s->fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (s->fd < 0)
 			continue;
@@ -446,7 +432,6 @@ fwd_seg_backlog(struct sl_fwd *f, struct fwd_src *s)
 					s->base_bytes += s->idx[i].csize;
 				}
 		}
-		(void)first;
 		fwd_seg_close(s);
 	}
 	closedir(d);

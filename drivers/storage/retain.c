@@ -137,19 +137,6 @@ seg_path(struct sl_retain *r, uint32_t dir, uint64_t seq)
 	return r->path;
 }
 
-/* "<20 digits>.zst" -> 1 and its first-seq. */
-static int
-seg_name(const char *name, uint64_t *seq)
-{
-	char *end;
-
-	if (strlen(name) != 24 || strspn(name, "0123456789") != 20 ||
-	    strcmp(name + 20, ".zst") != 0)
-		return 0;
-	*seq = strtoull(name, &end, 10);
-	return 1;
-}
-
 /* Heap order: older first; ties by directory, then sequence. */
 static int
 older(const struct rseg *a, const struct rseg *b)
@@ -324,7 +311,7 @@ list_shard(struct sl_retain *r, uint32_t di, DIR *dir)
 	int rc = 0;
 
 	while ((e = readdir(dir)) != NULL) {
-		if (!seg_name(e->d_name, &seq) ||
+		if (!sl_seg_file_seq(e->d_name, &seq) ||
 		    (r->dirs[di].have_top && seq <= r->dirs[di].top_seq))
 			continue;
 		if (grow((void **)&seqs, &cap, n, sizeof(*seqs))) {

@@ -5,6 +5,7 @@
  * of bounds: the reader feeds it whatever is on disk.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sl_segment.h"
@@ -132,6 +133,16 @@ sl_zframe_extent(const uint8_t *p, size_t n, uint64_t *size, int *cks)
 	}
 	*size = pos;
 	return SL_ZF_DATA;
+}
+
+int
+sl_seg_file_seq(const char *name, uint64_t *seq)
+{
+	if (strlen(name) != 24 || strspn(name, "0123456789") != 20 ||
+	    strcmp(name + 20, ".zst") != 0)
+		return 0;
+	*seq = strtoull(name, NULL, 10);
+	return 1;
 }
 
 int

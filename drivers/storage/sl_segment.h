@@ -190,6 +190,12 @@ const char *sl_batch_check(const uint8_t *buf, size_t len);
 /** A name is usable as tenant/stream: 1-47 chars of [A-Za-z0-9._-], not "." / "..". */
 int sl_seg_name_ok(const char *s);
 
+/**
+ * A segment file name: 20 decimal digits (its first seq) and ".zst".
+ * @return 1 with *seq set, 0 when @p name is something else.
+ */
+int sl_seg_file_seq(const char *name, uint64_t *seq);
+
 /*
  * Frame scanner: reads one frame at a time from a segment file with pread
  * (never mmap: a file truncated under a reader must not SIGBUS it), finds

@@ -218,6 +218,16 @@ store_t1(void)
 	return sl_store_create(&p);
 }
 
+/* Two sealed segments: records [0, mid) and [mid, end) of @p r. */
+static int
+two_segments(struct sl_store *s, const struct recs *r, uint32_t mid, uint32_t end)
+{
+	if (append_range(s, r, 0, mid) != 0 || sl_store_seal(s) != 0 ||
+	    append_range(s, r, mid, end) != 0 || sl_store_seal(s) != 0)
+		return -1;
+	return 0;
+}
+
 static struct sl_fwd *
 fwd_t1(const char *bootstrap)
 {
@@ -259,6 +269,21 @@ wait_acked(struct sl_fwd *f)
 		nanosleep(&ts, NULL);
 	}
 	return -1;
+}
+
+/* Run @p f until Kafka has everything the store published, then stop it. */
+static int
+fwd_until_acked(struct sl_fwd *f)
+{
+	pthread_t t;
+	int rc;
+
+	if (pthread_create(&t, NULL, sl_fwd_run, f) != 0)
+		return -1;
+	rc = wait_acked(f);
+	sl_fwd_stop(f, 1000);
+	pthread_join(t, NULL);
+	return rc;
 }
 
 /* Records [0, n) of r were stored; Kafka must hold each once, in order,
@@ -364,10 +389,7 @@ test_every_batch_once_in_order_and_the_checkpoint_holds_across_a_restart(void)
 	/* Two sealed segments before the forwarder starts. */
 	s = store_t1();
 	SL_ASSERT(s != NULL);
-	SL_ASSERT_EQ(append_range(s, &r, 0, 150), 0);
-	SL_ASSERT_EQ(sl_store_seal(s), 0);
-	SL_ASSERT_EQ(append_range(s, &r, 150, 300), 0);
-	SL_ASSERT_EQ(sl_store_seal(s), 0);
+	SL_ASSERT_EQ(two_segments(s, &r, 150, 300), 0);
 	n = 300;
 	f = fwd_t1(bs);
 	SL_ASSERT(f != NULL);
@@ -407,10 +429,7 @@ test_every_batch_once_in_order_and_the_checkpoint_holds_across_a_restart(void)
 	SL_ASSERT_EQ(ckpt_back_to_last_batch(bs), 0);
 	f = fwd_t1(bs);
 	SL_ASSERT(f != NULL);
-	SL_ASSERT_EQ(pthread_create(&t, NULL, sl_fwd_run, f), 0);
-	SL_ASSERT_EQ(wait_acked(f), 0);
-	sl_fwd_stop(f, 1000);
-	pthread_join(t, NULL);
+	SL_ASSERT_EQ(fwd_until_acked(f), 0);
 	SL_ASSERT_EQ(ctr(f, SL_FWD_produced), 1);
 	SL_ASSERT_EQ(ctr(f, SL_FWD_resent), 1);
 	sl_fwd_free(f);
@@ -442,7 +461,6 @@ test_a_lost_tail_keeps_its_numbers(void)
 	struct sl_fwd *f;
 	const char *bs;
 	char path[400];
-	pthread_t t;
 	struct got g;
 	uint32_t i;
 
@@ -453,16 +471,10 @@ test_a_lost_tail_keeps_its_numbers(void)
 		recs_add(&r, 100 + rnd() % 100, 5000 + i);
 	s = store_t1();
 	SL_ASSERT(s != NULL);
-	SL_ASSERT_EQ(append_range(s, &r, 0, 200), 0);
-	SL_ASSERT_EQ(sl_store_seal(s), 0);
-	SL_ASSERT_EQ(append_range(s, &r, 200, 300), 0);
-	SL_ASSERT_EQ(sl_store_seal(s), 0);
+	SL_ASSERT_EQ(two_segments(s, &r, 200, 300), 0);
 	f = fwd_t1(bs);
 	SL_ASSERT(f != NULL);
-	SL_ASSERT_EQ(pthread_create(&t, NULL, sl_fwd_run, f), 0);
-	SL_ASSERT_EQ(wait_acked(f), 0);
-	sl_fwd_stop(f, 1000);
-	pthread_join(t, NULL);
+	SL_ASSERT_EQ(fwd_until_acked(f), 0);
 	sl_fwd_free(f);
 	sl_store_free(s);
 	/* The host goes down: the segment of 200..299 is gone. */
@@ -477,10 +489,7 @@ test_a_lost_tail_keeps_its_numbers(void)
 	SL_ASSERT_EQ(append_range(s, &r, 300, 400), 0);
 	SL_ASSERT_EQ(sl_store_skip_to(s, 1000), -EBUSY);
 	SL_ASSERT_EQ(sl_store_seal(s), 0);
-	SL_ASSERT_EQ(pthread_create(&t, NULL, sl_fwd_run, f), 0);
-	SL_ASSERT_EQ(wait_acked(f), 0);
-	sl_fwd_stop(f, 1000);
-	pthread_join(t, NULL);
+	SL_ASSERT_EQ(fwd_until_acked(f), 0);
 	SL_ASSERT_EQ(ctr(f, SL_FWD_records), 100);
 	SL_ASSERT_EQ(ctr(f, SL_FWD_drop_missing), 0);
 	sl_fwd_free(f);

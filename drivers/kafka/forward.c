@@ -687,6 +687,8 @@ sl_fwd_run(void *arg)
 			if (f->rk == NULL) {
 				struct timespec ts = { 0, 100000000 };
 
+				if (stop)
+					break;     /* nothing can be sent: the checkpoint holds */
 				nanosleep(&ts, NULL);
 				continue;
 			}

@@ -338,10 +338,11 @@ sl_fwd_create(const struct sl_fwd_params *p, char *err, size_t errlen)
 	if (fwd_ckpt_open(f, err, errlen) != 0)
 		goto fail;
 	for (k = 0; k < p->n_src; k++)
-		fwd_seg_backlog(f, &f->src[k]);
+		fwd_seg_backlog(&f->src[k]);
 	f->rk = producer_new(f, err, errlen);
 	if (f->rk == NULL)
 		goto fail;
+	f->p.src = NULL;                /* the caller's: read above only */
 	return f;
 fail:
 	sl_fwd_free(f);
@@ -375,7 +376,6 @@ rewind_src(struct sl_fwd *f, struct fwd_src *s, uint64_t now)
 	s->next = s->acked;
 	s->hint_seg = s->ack_seg;
 	s->hint_off = s->ack_off;
-	s->gen++;
 	s->rewind = 0;
 	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (s->backoff_ms > BACKOFF_MAX_MS)
@@ -526,7 +526,6 @@ send_staged(struct sl_fwd *f)
 			continue;                  /* next round */
 		}
 		m->src = k;
-		m->gen = s->gen;
 		m->seq = fr->b.first_seq;
 		m->end = fr->b.first_seq + fr->b.nrec;
 		m->seg = fr->seg;

@@ -27,7 +27,6 @@ extern int sl_fwd_logtype;
 /* One batch handed to the producer. */
 struct fwd_msg {
 	uint32_t src;
-	uint32_t gen;          /* the source's generation when sent */
 	uint64_t seq, end;     /* its records [seq, end) */
 	uint64_t seg, off_next;/* checkpoint hint once acknowledged */
 	uint64_t min_ns, max_ns;
@@ -65,7 +64,6 @@ struct fwd_src {
 	char topic[256];
 	char key[160];
 	size_t keylen;
-	uint32_t gen;          /* bumped at each rewind: stale acks ignored */
 
 	/* Reading: the segment holding `next`. */
 	int fd;
@@ -105,8 +103,6 @@ struct sl_fwd {
 	struct sl_fwd_params p;
 	char root[PATH_MAX];
 	char node[128];
-	char topic_tmpl[256];
-	char **opts;
 	struct fwd_src *src;
 	unsigned int n_src;
 	rd_kafka_t *rk;
@@ -142,7 +138,7 @@ uint64_t fwd_seg_find(const char *dir, uint64_t seq);
 /** Close the segment being read (rewind, stop). */
 void fwd_seg_close(struct fwd_src *s);
 /** Frames and bytes on disk from @p s->next on (the backlog at start). */
-void fwd_seg_backlog(struct sl_fwd *f, struct fwd_src *s);
+void fwd_seg_backlog(struct fwd_src *s);
 
 /* fwd_ckpt.c */
 /** Open (create) the checkpoint file and give every source its seq. */

@@ -130,7 +130,7 @@ gap(struct fwd_src *s, uint64_t to, int ctr)
 
 /* Open the segment holding s->next. @return 1 open, 0 nothing yet, -errno. */
 static int
-open_segment(struct sl_fwd *f, struct fwd_src *s, const struct sl_store_pub *pub)
+open_segment(struct fwd_src *s, const struct sl_store_pub *pub)
 {
 	char path[PATH_MAX + 32];
 	struct stat st;
@@ -182,7 +182,6 @@ open_segment(struct sl_fwd *f, struct fwd_src *s, const struct sl_store_pub *pub
 	if (s->mode != SEG_INDEX && s->hint_seg == first && s->hint_off < s->limit)
 		s->off = s->hint_off;
 	s->hint_seg = UINT64_MAX;
-	(void)f;
 	return 1;
 }
 
@@ -349,7 +348,7 @@ fwd_seg_next(struct sl_fwd *f, struct fwd_src *s, struct fwd_frame *fr)
 		if (s->mode == SEG_NONE) {
 			if (s->next >= pub.next_seq)
 				return 0;          /* caught up */
-			rc = open_segment(f, s, &pub);
+			rc = open_segment(s, &pub);
 			if (rc <= 0)
 				return rc;
 		}
@@ -405,12 +404,11 @@ fwd_seg_next(struct sl_fwd *f, struct fwd_src *s, struct fwd_frame *fr)
 }
 
 void
-fwd_seg_backlog(struct sl_fwd *f, struct fwd_src *s)
+fwd_seg_backlog(struct fwd_src *s)
 {
 	struct dirent *de;
 	DIR *d = opendir(s->dir);
 
-	(void)f;
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
